@@ -1,0 +1,8 @@
+"""spikax: JAX-native spiking neuron models."""
+
+from . import surrogate as surrogate
+from ._units import UnitError as UnitError
+
+__version__ = "0.1.0"
+
+__all__ = ["UnitError", "surrogate"]
