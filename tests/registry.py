@@ -1,0 +1,43 @@
+"""The one list of public neuron models; add a line when you add a model.
+
+Each entry is a :class:`Model`: the class, small constructor kwargs, a current that makes it
+fire within ~100 steps, and what the contract tests need to know about its parameters.
+"""
+
+from typing import Any, NamedTuple
+
+import saiunit as u
+
+import spikax
+
+
+class Model(NamedTuple):
+    cls: type
+    kw: dict
+    current: Any  # a Quantity that makes every neuron fire within ~100 steps of 0.1 ms
+    time_param: str = "tau"  # a time constant that must be > 0 (checked for units/range)
+    bare_numbers: bool = False  # parameters may be plain numbers in the documented unit
+
+
+NEURONS = [
+    Model(spikax.LIF, dict(tau=5.0 * u.ms), 3.0 * u.mA),
+]
+IDS = [m.cls.__name__ for m in NEURONS]
+
+
+def run(model, xs, dt=0.1):
+    """Drive ``model`` (states initialised) with the per-step inputs ``xs`` (leading axis = time)
+    through ``brainstate.transform.for_loop``; ``t = k * dt`` is set for step ``k``.
+
+    Returns ``(spikes, V in mV)`` stacked over time.
+    """
+    import brainstate
+    import jax.numpy as jnp
+
+    def step(k, x):
+        with brainstate.environ.context(t=k * dt * u.ms):
+            spike = model.update(x)
+        return spike, model.V.value.to_decimal(u.mV)
+
+    n = xs.shape[0]
+    return brainstate.transform.for_loop(step, jnp.arange(n), xs)
