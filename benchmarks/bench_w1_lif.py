@@ -1,0 +1,123 @@
+"""W1 for LIF: neuron-steps per second of one population under constant suprathreshold input.
+
+Protocol (../shared design, benchmarks.md): float32, dt = 0.1 ms, T steps, brainpy.state's LIF
+defaults (tau 5 ms, R 1 ohm, V_th 1 mV, soft reset) driven by 1.5 mA; the whole loop is one
+jit-compiled ``brainstate.transform.for_loop``. Two outputs are measured: (a) the spike
+raster (T x N) returned, (b) spike counts only. The first call (trace + compile) is reported
+apart as ``compile_s``; then one warm-up and ``--repeats`` timed calls, each
+``block_until_ready``'d; the median and the range are reported. Installed peers
+(``brainpy.state``) run in the same process with the same dynamics; the firing rate is
+printed as a sanity column.
+
+    python benchmarks/bench_w1_lif.py [--sizes 1e3,1e5,1e6] [--steps 1000] [--quick]
+
+Prints one JSON record per measurement, then a Markdown table with the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import time
+
+import brainstate
+import jax
+import jax.numpy as jnp
+import saiunit as u
+
+import spikax
+
+DT = 0.1
+
+
+def systems():
+    """name -> LIF class with the brainpy.state signature (only the installed ones)."""
+    found = {"spikax": spikax.LIF}
+    try:
+        import brainpy
+
+        found["brainpy.state"] = brainpy.state.LIF
+    except Exception:  # not installed (or broken): skipped, and said so
+        print(json.dumps({"skipped": "brainpy.state", "reason": "not importable"}))
+    return found
+
+
+def make_runner(cls, n, steps, mode):
+    lif = cls(n)
+    lif.init_state()
+    count = brainstate.ShortTermState(jnp.zeros(n))
+    drive = jnp.full((n,), 1.5) * u.mA
+
+    def step(_):
+        spike = lif.update(drive)
+        if mode == "raster":
+            return spike
+        count.value = count.value + spike
+
+    @brainstate.transform.jit
+    def run():
+        lif.reset_state()
+        count.value = jnp.zeros(n)
+        out = brainstate.transform.for_loop(step, jnp.arange(steps))
+        return out if mode == "raster" else count.value
+
+    return run
+
+
+def measure(cls, n, steps, mode, repeats):
+    run = make_runner(cls, n, steps, mode)
+    t0 = time.perf_counter()
+    out = jax.block_until_ready(run())
+    first = time.perf_counter() - t0
+    jax.block_until_ready(run())
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = jax.block_until_ready(run())
+        times.append(time.perf_counter() - t0)
+    med = statistics.median(times)
+    spikes = float(jnp.sum(out))
+    return dict(compile_s=max(first - med, 0.0), median_s=med, min_s=min(times),
+                max_s=max(times), neuron_steps_per_s=n * steps / med,
+                rate_hz=spikes / (n * steps * DT * 1e-3))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", default="1e3,1e5,1e6")
+    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--quick", action="store_true", help="N = 1e3, 100 steps, 2 repeats")
+    args = p.parse_args(argv)
+    sizes = [1000] if args.quick else [int(float(s)) for s in args.sizes.split(",")]
+    steps, repeats = (100, 2) if args.quick else (args.steps, args.repeats)
+    brainstate.environ.set(precision=32, dt=DT * u.ms)
+    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, " \
+              f"jax {jax.__version__} on {jax.devices()[0].platform}"
+    rows = []
+    for name, cls in systems().items():
+        for n in sizes:
+            for mode in ("raster", "counts"):
+                r = dict(workload="W1", model="LIF", system=name, n=n, steps=steps, mode=mode,
+                         **measure(cls, n, steps, mode, repeats))
+                r["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                rows.append(r)
+                print(json.dumps(r))
+    print(f"\nW1 LIF, float32, dt = {DT} ms, T = {steps}; {machine}\n")
+    print("| N | output | system | neuron-steps/s | vs brainpy.state | rate (Hz) | compile (s) |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        ref = next((b for b in rows if b["system"] == "brainpy.state" and b["n"] == r["n"]
+                    and b["mode"] == r["mode"]), None)
+        ratio = f"{r['neuron_steps_per_s'] / ref['neuron_steps_per_s']:.2f}x" if ref else "-"
+        print(f"| {r['n']:.0e} | {r['mode']} | {r['system']} | {r['neuron_steps_per_s']:.3g} | "
+              f"{ratio} | {r['rate_hz']:.1f} | {r['compile_s']:.2f} |")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
