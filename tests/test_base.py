@@ -159,3 +159,14 @@ def test_bare_dt_is_read_as_ms():
         a.update(2.0 * u.mA)
     b.update(2.0 * u.mA)
     assert a.V.value == b.V.value
+
+
+def test_unlabelled_selects_only_inputs_without_a_label():
+    from spikax._base import UNLABELLED
+
+    n = Probe(1)
+    n.add_delta_input("plain", 1.0 * u.pA)
+    n.add_delta_input("syn", 2.0 * u.pA, label="receptor_1")
+    n.add_delta_input("bias", lambda: 4.0 * u.pA)
+    assert n.sum_delta_inputs(0.0 * u.pA, label=UNLABELLED) == 5.0 * u.pA
+    assert set(n.delta_inputs) == {"receptor_1 // syn", "bias"}

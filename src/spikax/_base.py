@@ -13,19 +13,27 @@ from typing import Any
 
 import braintools
 import brainstate
+import jax
+import jax.numpy as jnp
 import numpy as np
 import saiunit as u
 
 from . import surrogate
 from ._units import MS, check_values, is_concrete, to_internal
 
-__all__ = ["Neuron"]
+__all__ = ["Neuron", "UNLABELLED"]
 
 _SPK_RESETS = ("soft", "hard")
 
 
+_LABEL_SEP = " // "
+
+#: Pass as ``label`` to the input sums to select only the inputs registered without a label.
+UNLABELLED = object()
+
+
 def _label_prefix(label: str) -> str:
-    return f"{label} // "
+    return f"{label}{_LABEL_SEP}"
 
 
 def _labelled(key: str, label: str | None) -> str:
@@ -109,6 +117,13 @@ class Neuron(brainstate.nn.Dynamics):
         check_values(internal, name=name, owner=owner, shown=value, unit=str(unit), **bounds)
         return value
 
+    def _nest_param(self, value, name: str, unit, **bounds):
+        """:meth:`_param` for NEST-style parameters: plain numbers (or lists) in NEST's unit
+        are accepted as well as Quantities."""
+        if isinstance(value, list | tuple):
+            value = np.asarray(value, dtype=float)
+        return self._param(value, name, unit, allow_bare=True, **bounds)
+
     def _internal(self, value, name: str, unit, *, allow_bare: bool = False):
         """``value`` in ``unit`` as a plain number/array (for the pure core)."""
         return to_internal(value, unit, name=name, owner=type(self).__name__,
@@ -160,9 +175,65 @@ class Neuron(brainstate.nn.Dynamics):
         return dt
 
     # ------------------------------------------------------------------ states
+    def _initial(self, batch_size: int | None) -> dict:
+        """``{name: (state class, initial value)}`` with shape ``(batch_size?, *varshape)``.
+
+        Models define this once; :meth:`init_state` creates the states from it and
+        :meth:`reset_state` assigns the values, so the two can never disagree.
+        """
+        raise NotImplementedError
+
+    def init_state(self, batch_size: int | None = None, **kwargs):
+        """Create the states with shape ``(batch_size, *in_size)`` (no batch axis if ``None``)."""
+        for key, (kind, value) in self._initial(batch_size).items():
+            setattr(self, key, kind(value))
+
     def reset_state(self, batch_size: int | None = None, **kwargs):
-        """Re-initialise every state, like :meth:`init_state` (same batch convention)."""
-        self.init_state(batch_size, **kwargs)
+        """Set every state back to its initial value (same shape convention as ``init_state``)."""
+        for key, (_, value) in self._initial(batch_size).items():
+            getattr(self, key).value = value
+
+    def _clock_states(self, shape, dtype) -> dict:
+        """``last_spike_time`` (-1e7 ms) and the step counter ``n_steps`` for :meth:`_now_ms`."""
+        S = brainstate.ShortTermState
+        return dict(last_spike_time=(S, u.math.full(shape, -1e7, dtype=dtype) * MS),
+                    n_steps=(S, u.math.zeros((), dtype=brainstate.environ.ditype())))
+
+    def _now_ms(self, dt):
+        """Time at the start of this step [ms]: ``brainstate.environ``'s ``t`` when set, else
+        ``n_steps * dt`` (the number of updates since ``init_state``)."""
+        t = brainstate.environ.get("t", default=None)
+        if t is None:
+            return self.n_steps.value * dt
+        return self._internal(t, "t", MS, allow_bare=True)
+
+    def _stamp_spikes(self, spike, t_spike):
+        """Record ``t_spike`` [ms] in ``last_spike_time`` where ``spike`` fired; count the step."""
+        last = self._internal(self.last_spike_time.value, "last_spike_time", MS)
+        fired = jax.lax.stop_gradient(spike) > 0
+        self.last_spike_time.value = self._as_state(jnp.where(fired, t_spike, last), last, MS)
+        self._advance_clock()
+
+    def _advance_clock(self):
+        """Count one update in ``n_steps`` (the fallback clock of :meth:`_now_ms`)."""
+        self.n_steps.value = self.n_steps.value + 1
+
+    def _read_states(self, spec: dict) -> dict:
+        """``{name: value}`` of the states in ``spec`` (``{name: unit or None}``) as plain arrays."""
+        return {k: getattr(self, k).value if unit is None else
+                self._internal(getattr(self, k).value, k, unit) for k, unit in spec.items()}
+
+    def _write_states(self, spec: dict, new, old: dict):
+        """Write ``new`` (a mapping or NamedTuple) back, each like its ``old`` value.
+
+        Every shape is checked before anything is written, so a bad input leaves the model
+        unchanged.
+        """
+        get = new.get if isinstance(new, dict) else lambda k: getattr(new, k)
+        values = {k: u.math.asarray(get(k), dtype=old[k].dtype) if unit is None
+                  else self._as_state(get(k), old[k], unit) for k, unit in spec.items()}
+        for k, value in values.items():
+            getattr(self, k).value = value
 
     def get_spike(self, *args, **kwargs):
         """Spike output (float 0/1 carrying the surrogate gradient); defined by each model."""
@@ -217,10 +288,14 @@ class Neuron(brainstate.nn.Dynamics):
         """Sum the inputs of ``table`` (``which``: 'all', 'values' or 'callables')."""
         if table is None:
             return init
-        prefix = None if label is None else _label_prefix(label)
+        if label is UNLABELLED:
+            keep = lambda key: _LABEL_SEP not in key  # noqa: E731
+        else:
+            prefix = None if label is None else _label_prefix(label)
+            keep = lambda key: prefix is None or key.startswith(prefix)  # noqa: E731
         for key in tuple(table):
             inp = table[key]
-            if (prefix is not None and not key.startswith(prefix)) or \
+            if not keep(key) or \
                     (which == "values" and callable(inp)) or \
                     (which == "callables" and not callable(inp)):
                 continue

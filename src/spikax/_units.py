@@ -33,7 +33,7 @@ PA = u.pA
 PF = u.pF
 NS = u.nS
 GOHM = u.Gohm
-PER_MS = 1 / u.ms
+PER_MS = u.kHz  # 1/ms
 
 
 class UnitError(u.UnitMismatchError, TypeError):

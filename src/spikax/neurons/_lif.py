@@ -172,14 +172,9 @@ class LIF(Neuron):
                          V_rest=c(self.V_rest, "V_rest", MV),
                          V_reset=c(self.V_reset, "V_reset", MV), V_th=c(self.V_th, "V_th", MV))
 
-    def init_state(self, batch_size: int | None = None, **kwargs):
-        """Create ``V`` with shape ``(batch_size, *in_size)`` (no batch axis if ``None``)."""
-        self.V = brainstate.HiddenState(
-            self._init_value(self.V_initializer, MV, "V_initializer", batch_size))
-
-    def reset_state(self, batch_size: int | None = None, **kwargs):
-        """Set ``V`` back to ``V_initializer`` (same shape convention as ``init_state``)."""
-        self.V.value = self._init_value(self.V_initializer, MV, "V_initializer", batch_size)
+    def _initial(self, batch_size):
+        return dict(V=(brainstate.HiddenState,
+                       self._init_value(self.V_initializer, MV, "V_initializer", batch_size)))
 
     def get_spike(self, V=None):
         """Spike output for ``V`` (default: the current state)."""
