@@ -21,6 +21,18 @@ class Model(NamedTuple):
 
 NEURONS = [
     Model(spikax.LIF, dict(tau=5.0 * u.ms), 3.0 * u.mA),
+    # GifRef and AdExIFRef read `t` for refractoriness (run() below sets t = k * dt).
+    Model(spikax.GifRef, dict(tau_ref=2.05 * u.ms, a=0.005 / u.ms), 3.0 * u.mA),
+    Model(spikax.Gif, dict(a=0.005 / u.ms, A2=-0.6 * u.mA), 3.0 * u.mA),
+    Model(spikax.AdExIFRef, dict(tau_ref=1.75 * u.ms), 25.0 * u.mA),
+    Model(spikax.iaf_psc_alpha, dict(tau_syn_ex=2.0 * u.ms), 1000.0 * u.pA,
+          time_param="tau_m", bare_numbers=True),
+    # GLIF5; V starts off rest and I_e acts at once, so that the first update (whose
+    # external current is delayed by a step, as in NEST) moves V.
+    Model(spikax.glif_psc_double_alpha,
+          dict(spike_dependent_threshold=True, after_spike_currents=True,
+               adapting_threshold=True, I_e=50.0 * u.pA, V_initializer=-70.0 * u.mV),
+          600.0 * u.pA, time_param="t_ref", bare_numbers=True),
 ]
 IDS = [m.cls.__name__ for m in NEURONS]
 

@@ -25,3 +25,16 @@ def test_w1_lif_quick(capsys):
         # brainpy defaults under 1.5 mA fire every 100 steps: 10 spikes/s... per 0.1 ms step
         assert r["rate_hz"] == 100.0
     assert "| N | output | system |" in capsys.readouterr().out
+
+
+def test_glif_quick(capsys):
+    import brainstate
+
+    with brainstate.environ.context():
+        rows = _load("bench_glif").main(["--quick"])
+    ours = next(r for r in rows if r["system"] == "spikax")
+    assert ours["neuron_steps_per_s"] > 0 and ours["rate_hz"] > 0
+    nest = [r for r in rows if r["system"] == "NEST"]
+    if nest:  # same dynamics when NEST is installed: same firing rate
+        assert nest[0]["rate_hz"] == ours["rate_hz"]
+    assert "| N | system |" in capsys.readouterr().out

@@ -11,7 +11,13 @@ from . import surrogate as surrogate
 from ._base import Neuron as Neuron
 from ._units import UnitError as UnitError
 from .neurons import LIF as LIF
+from .neurons import AdExIFRef as AdExIFRef
+from .neurons import Gif as Gif
+from .neurons import GifRef as GifRef
+from .neurons import glif_psc_double_alpha as glif_psc_double_alpha
+from .neurons import iaf_psc_alpha as iaf_psc_alpha
 
 __version__ = "0.1.0"
 
-__all__ = ["LIF", "Neuron", "UnitError", "functional", "propagators", "surrogate"]
+__all__ = ["AdExIFRef", "Gif", "GifRef", "LIF", "glif_psc_double_alpha", "iaf_psc_alpha",
+           "Neuron", "UnitError", "functional", "propagators", "surrogate"]

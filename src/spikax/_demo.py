@@ -32,6 +32,22 @@ class DemoSpec:
 DEMOS: dict[str, DemoSpec] = {
     "LIF": DemoSpec(lambda n: neurons.LIF(n, tau=10.0 * u.ms), 1.5 * u.mA,
                     "brainpy.state defaults with tau = 10 ms (R = 1 ohm, V_th = 1 mV)"),
+    "GifRef": DemoSpec(lambda n: neurons.GifRef(n), 1.5 * u.mA,
+                       "brainpy.state defaults (R 20 ohm, tau 20 ms, tau_ref 1.7 ms)"),
+    "Gif": DemoSpec(lambda n: neurons.Gif(n, a=0.005 / u.ms, A1=10.0 * u.mA, A2=-0.6 * u.mA),
+                    1.5 * u.mA, "brainpy.state defaults with the bursting set a = 0.005/ms, "
+                    "A1 = 10 mA, A2 = -0.6 mA"),
+    "AdExIFRef": DemoSpec(lambda n: neurons.AdExIFRef(n), 25.0 * u.mA,
+                          "brainpy.state defaults (tau 10 ms, tau_w 30 ms, V_th -55 mV, "
+                          "tau_ref 1.7 ms)"),
+    "iaf_psc_alpha": DemoSpec(lambda n: neurons.iaf_psc_alpha(n), 500.0 * u.pA,
+                              "NEST defaults (C_m 250 pF, tau_m 10 ms, V_th -55 mV, "
+                              "t_ref 2 ms)"),
+    "glif_psc_double_alpha": DemoSpec(
+        lambda n: neurons.glif_psc_double_alpha(n, spike_dependent_threshold=True,
+                                                after_spike_currents=True,
+                                                adapting_threshold=True), 600.0 * u.pA,
+        "GLIF5 with NEST's defaults (Allen cell 490626718)"),
 }
 
 _CURRENT_UNITS = {"pA": u.pA, "nA": u.nA, "uA": u.uA, "mA": u.mA, "A": u.amp}

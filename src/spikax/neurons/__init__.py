@@ -1,9 +1,30 @@
 """Spiking neuron models: pure step functions and thin brainstate modules."""
 
+from ._adex import AdExIFRef as AdExIFRef
+from ._adex import AdExParams as AdExParams
+from ._adex import AdExState as AdExState
+from ._adex import adex_spike as adex_spike
+from ._adex import adex_step as adex_step
+from ._gif import Gif as Gif
+from ._gif import GifParams as GifParams
+from ._gif import GifRef as GifRef
+from ._gif import GifState as GifState
+from ._gif import gif_spike as gif_spike
+from ._gif import gif_step as gif_step
+from ._glif import GlifParams as GlifParams
+from ._glif import GlifState as GlifState
+from ._glif import glif_init_state as glif_init_state
+from ._glif import glif_psc_double_alpha as glif_psc_double_alpha
+from ._glif import glif_spike as glif_spike
+from ._glif import glif_step as glif_step
+from ._iaf import IafPscAlphaParams as IafPscAlphaParams
+from ._iaf import IafPscAlphaState as IafPscAlphaState
+from ._iaf import iaf_psc_alpha as iaf_psc_alpha
+from ._iaf import iaf_psc_alpha_step as iaf_psc_alpha_step
 from ._lif import LIF as LIF
 from ._lif import LIFParams as LIFParams
 from ._lif import LIFState as LIFState
 from ._lif import lif_spike as lif_spike
 from ._lif import lif_step as lif_step
 
-__all__ = ["LIF"]
+__all__ = ["AdExIFRef", "Gif", "GifRef", "LIF", "glif_psc_double_alpha", "iaf_psc_alpha"]

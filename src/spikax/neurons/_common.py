@@ -7,7 +7,10 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
-__all__ = ["exprel", "exp_euler", "drive_at", "reset_from_spike"]
+__all__ = ["exprel", "exp_euler", "drive_at", "reset_from_spike", "nest_refractory_steps"]
+
+#: NEST's clock resolution: tics per millisecond (1 tic = 1 us).
+TICS_PER_MS = 1000
 
 
 def exprel(z):
@@ -31,7 +34,7 @@ def drive_at(I, v):
     return I(v) if callable(I) else I
 
 
-def exp_euler(f: Callable, x, dt):
+def exp_euler(f: Callable, x, dt, z_max=None):
     r"""One exponential-Euler step of $\dot x = f(x)$ with the diagonal Jacobian.
 
     $$x_{n+1} = x_n + \Delta t\,\varphi(\Delta t\,J)\,f(x_n), \qquad
@@ -39,12 +42,15 @@ def exp_euler(f: Callable, x, dt):
 
     Exact when ``f`` is affine in ``x`` elementwise. ``J`` is taken as the
     vector-Jacobian product with ones (as ``brainstate.nn.exp_euler_step`` does), so a
-    callable input that depends on ``x`` contributes to the linear part.
+    callable input that depends on ``x`` contributes to the linear part. ``z_max``
+    (optional) caps $\Delta t\,J$ from above, so that a strongly unstable linear part
+    cannot overflow $\varphi$ (``None``: no cap, brainstate's step exactly).
     """
     x = jnp.asarray(x)
     fx, vjp = jax.vjp(f, x)
     (J,) = vjp(jnp.ones_like(fx))
-    return x + dt * exprel(dt * J) * fx
+    z = dt * J if z_max is None else jnp.minimum(dt * J, z_max)
+    return x + dt * exprel(z) * fx
 
 
 def reset_from_spike(v, spike, V_th, V_reset, soft: bool):
@@ -55,3 +61,27 @@ def reset_from_spike(v, spike, V_th, V_reset, soft: bool):
     """
     c = V_th if soft else jax.lax.stop_gradient(v)
     return v - (c - V_reset) * spike
+
+
+def nest_refractory_steps(t_ref, dt):
+    r"""Refractory period in whole steps, as NEST's ``Time(Time::ms(t_ref)).get_steps()``.
+
+    $$n_\mathrm{ref} = \left\lceil \frac{\lfloor 1000\,t_\mathrm{ref} + 0.5 \rfloor}
+      {\operatorname{round}(1000\,\Delta t)} \right\rceil$$
+
+    (times in ms, NEST's clock counts 1000 tics per ms), computed in integers. A plain
+    ``ceil(t_ref / dt)`` in floating point is one step too long whenever the quotient rounds
+    just above an integer (``1.11 / 0.01`` gives ``111.00000000000001``).
+
+    Examples
+    --------
+    >>> from spikax.functional import nest_refractory_steps
+    >>> [int(nest_refractory_steps(t, h)) for t, h in [(3.75, 0.1), (1.11, 0.01), (0.07, 0.01)]]
+    [38, 111, 7]
+    """
+    try:
+        step_tics = round(float(dt) * TICS_PER_MS)
+    except (TypeError, jax.errors.ConcretizationTypeError):  # traced dt
+        step_tics = jnp.round(jnp.asarray(dt) * TICS_PER_MS).astype(jnp.int32)
+    tics = jnp.floor(jnp.asarray(t_ref) * TICS_PER_MS + 0.5).astype(jnp.int32)
+    return (tics + step_tics - 1) // step_tics
