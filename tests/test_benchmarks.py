@@ -13,18 +13,23 @@ def _load(name):
     return mod
 
 
-def test_w1_lif_quick(capsys):
+def test_w1_quick(capsys):
     import brainstate
 
+    bench = _load("bench_w1")
     with brainstate.environ.context():
-        rows = _load("bench_w1_lif").main(["--quick"])
+        rows = bench.main(["--quick"])
     ours = [r for r in rows if r["system"] == "spikax"]
-    assert {r["mode"] for r in ours} == {"raster", "counts"}
+    assert {(r["model"], r["mode"]) for r in ours} == {
+        (m, mode) for m in bench.MODELS for mode in ("raster", "counts")}
     for r in ours:
         assert r["neuron_steps_per_s"] > 0 and r["min_s"] <= r["median_s"] <= r["max_s"]
-        # brainpy defaults under 1.5 mA fire every 100 steps: 10 spikes/s... per 0.1 ms step
-        assert r["rate_hz"] == 100.0
-    assert "| N | output | system |" in capsys.readouterr().out
+    # LIF with brainpy's defaults under 1.5 mA: V_inf = 1.5 mV, first spike after
+    # ceil(5 ln 3 / 0.1) = 55 steps, so exactly one spike per neuron in the 100 quick steps
+    lif = next(r for r in ours if r["model"] == "LIF")
+    assert lif["rate_hz"] == 100.0
+    assert all(r["rate_hz"] > 0 for r in ours)
+    assert "| model | N | output | system |" in capsys.readouterr().out
 
 
 def test_glif_quick(capsys):

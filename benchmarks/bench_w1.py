@@ -1,0 +1,141 @@
+"""W1/W2: neuron-steps per second of one population under constant suprathreshold input.
+
+Protocol (benchmarks.md): float32, dt = 0.1 ms, T steps, each model with brainpy.state's
+default parameters driven by a constant current that makes it fire (table ``MODELS``); the
+whole loop is one jit-compiled ``brainstate.transform.for_loop`` with ``t`` set every step.
+Two outputs are measured: (a) the spike raster (T x N) returned, (b) spike counts only. The
+first call (trace + compile) is reported apart as ``compile_s``; then one warm-up and
+``--repeats`` timed calls, each ``block_until_ready``'d; the median and the range are
+reported. Installed peers (``brainpy.state``, same class name, same parameters) run in the
+same process; the firing rate is printed as a sanity column (rows are comparable only when
+the rates agree).
+
+    python benchmarks/bench_w1.py [--models LIF,GifRef,AdExIFRef,Gif] [--sizes 1e3,1e5,1e6]
+                                  [--steps 1000] [--quick]
+
+Prints one JSON record per measurement, then a Markdown table with the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import time
+
+import brainstate
+import jax
+import jax.numpy as jnp
+import saiunit as u
+
+import spikax
+
+DT = 0.1
+
+
+#: model -> (constructor kwargs, constant current); brainpy.state's defaults throughout.
+MODELS = {
+    "LIF": ({}, 1.5 * u.mA),
+    "GifRef": ({"tau_ref": 1.75 * u.ms}, 3.0 * u.mA),
+    "Gif": ({}, 3.0 * u.mA),
+    "AdExIFRef": ({"tau_ref": 1.75 * u.ms}, 25.0 * u.mA),
+}
+
+
+def systems(model):
+    """name -> the model's class in each installed system (same brainpy.state signature)."""
+    found = {"spikax": getattr(spikax, model)}
+    try:
+        import brainpy
+
+        found["brainpy.state"] = getattr(brainpy.state, model)
+    except Exception:  # not installed (or broken): skipped, and said so
+        print(json.dumps({"skipped": "brainpy.state", "model": model,
+                          "reason": "not importable"}))
+    return found
+
+
+def make_runner(cls, model, n, steps, mode):
+    kwargs, current = MODELS[model]
+    neuron = cls(n, **kwargs)
+    neuron.init_state()
+    count = brainstate.ShortTermState(jnp.zeros(n))
+    drive = jnp.ones((n,)) * current
+
+    def step(i):
+        with brainstate.environ.context(t=i * DT * u.ms):
+            spike = neuron.update(drive)
+        if mode == "raster":
+            return spike
+        count.value = count.value + spike
+
+    @brainstate.transform.jit
+    def run():
+        neuron.reset_state()
+        count.value = jnp.zeros(n)
+        out = brainstate.transform.for_loop(step, jnp.arange(steps))
+        return out if mode == "raster" else count.value
+
+    return run
+
+
+def measure(cls, model, n, steps, mode, repeats):
+    run = make_runner(cls, model, n, steps, mode)
+    t0 = time.perf_counter()
+    out = jax.block_until_ready(run())
+    first = time.perf_counter() - t0
+    jax.block_until_ready(run())
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = jax.block_until_ready(run())
+        times.append(time.perf_counter() - t0)
+    med = statistics.median(times)
+    spikes = float(jnp.sum(out))
+    return dict(compile_s=max(first - med, 0.0), median_s=med, min_s=min(times),
+                max_s=max(times), neuron_steps_per_s=n * steps / med,
+                rate_hz=spikes / (n * steps * DT * 1e-3))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--models", default=",".join(MODELS))
+    p.add_argument("--sizes", default="1e3,1e5,1e6")
+    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--quick", action="store_true", help="N = 1e3, 100 steps, 2 repeats")
+    args = p.parse_args(argv)
+    sizes = [1000] if args.quick else [int(float(s)) for s in args.sizes.split(",")]
+    steps, repeats = (100, 2) if args.quick else (args.steps, args.repeats)
+    brainstate.environ.set(precision=32, dt=DT * u.ms)
+    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, " \
+              f"jax {jax.__version__} on {jax.devices()[0].platform}"
+    rows = []
+    for model in args.models.split(","):
+        for name, cls in systems(model).items():
+            for n in sizes:
+                for mode in ("raster", "counts"):
+                    r = dict(workload="W1", model=model, system=name, n=n, steps=steps,
+                             mode=mode, **measure(cls, model, n, steps, mode, repeats))
+                    r["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                    rows.append(r)
+                    print(json.dumps(r))
+    print(f"\nW1, float32, dt = {DT} ms, T = {steps}; {machine}\n")
+    print("| model | N | output | system | neuron-steps/s | vs brainpy.state | rate (Hz) | "
+          "compile (s) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        ref = next((b for b in rows if b["system"] == "brainpy.state" and b["n"] == r["n"]
+                    and b["mode"] == r["mode"] and b["model"] == r["model"]), None)
+        ratio = f"{r['neuron_steps_per_s'] / ref['neuron_steps_per_s']:.2f}x" if ref else "-"
+        print(f"| {r['model']} | {r['n']:.0e} | {r['mode']} | {r['system']} | "
+              f"{r['neuron_steps_per_s']:.3g} | {ratio} | {r['rate_hz']:.1f} | "
+              f"{r['compile_s']:.2f} |")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
