@@ -95,7 +95,7 @@ def run_demo(name: str, *, duration: float = 200.0, dt: float = 0.1, n: int = 1,
         def step(i, x):
             with brainstate.environ.context(t=i * dt * u.ms):
                 spike = model.update(x)
-            return spike, model.V.value.to_decimal(u.mV)
+            return spike, model.V.value.to_decimal(u.mV), _threshold_mV(model)
 
         @brainstate.transform.jit
         def run(xs):
@@ -106,23 +106,27 @@ def run_demo(name: str, *, duration: float = 200.0, dt: float = 0.1, n: int = 1,
         jax.block_until_ready(run(drive))
         first = time.perf_counter() - t0
         t0 = time.perf_counter()
-        spikes, V = jax.block_until_ready(run(drive))
+        spikes, V, theta = jax.block_until_ready(run(drive))
         wall = time.perf_counter() - t0
     spikes = np.asarray(spikes) > 0
     return dict(model=name, neurons=n, steps=steps, dt_ms=dt, current=str(amp),
                 spikes=int(spikes.sum()), rate_hz=float(spikes.sum() / (n * duration * 1e-3)),
                 compile_s=max(first - wall, 0.0), wall_s=wall, t_ms=t, V_mV=np.asarray(V),
-                spike_raster=spikes, threshold_mV=_threshold_mV(model))
+                spike_raster=spikes, threshold_mV=np.asarray(theta))
 
 
 def _threshold_mV(model):
-    th = getattr(model, "V_th", None)
-    if isinstance(th, brainstate.State):
-        th = th.value
-    try:
-        return float(np.mean(u.Quantity(th).to_decimal(u.mV)))
-    except Exception:  # a model without a static voltage threshold
-        return None
+    """The model's present firing threshold in mV, broadcast to V's shape: the dynamic
+    threshold state (``V_th`` of the GIF models, ``threshold`` of GLIF) or the static ``V_th``."""
+    for name in ("V_th", "threshold"):
+        th = getattr(model, name, None)
+        if isinstance(th, brainstate.State):
+            th = th.value
+            break
+    else:
+        th = model.V_th
+    th = u.Quantity(th).to_decimal(u.mV) if isinstance(th, u.Quantity) else th
+    return u.math.zeros_like(model.V.value.to_decimal(u.mV)) + th
 
 
 def format_table(rows: list[dict]) -> str:
@@ -147,8 +151,8 @@ def plot(rows: list[dict], path: str) -> None:
     fig, axes = plt.subplots(len(rows), 1, figsize=(8, 2.6 * len(rows)), squeeze=False)
     for ax, r in zip(axes[:, 0], rows):
         ax.plot(r["t_ms"], r["V_mV"][:, 0], lw=1.0, label="V (neuron 0)")
-        if r["threshold_mV"] is not None:
-            ax.axhline(r["threshold_mV"], color="grey", ls="--", lw=0.8, label="V_th")
+        ax.plot(r["t_ms"], r["threshold_mV"][:, 0], color="grey", ls="--", lw=0.8,
+                label="threshold")
         ts = r["t_ms"][r["spike_raster"][:, 0]]
         ax.plot(ts, r["V_mV"][r["spike_raster"][:, 0], 0], "r^", ms=5, label="spike")
         ax.set_title(f"{r['model']}: {r['spikes']} spikes, {r['rate_hz']:.1f} Hz, "

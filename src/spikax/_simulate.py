@@ -1,0 +1,487 @@
+"""`simulate`: one jit-compiled scan over time for any spikax model or brainstate network.
+
+What brainpy 2.x users had in ``DSRunner`` with monitors: inputs per step or as a function of
+time, recording of named states every k-th step and for a subset of neurons, spikes as float,
+bool or per-neuron counts, a progress bar, chunked runs for long simulations, and
+differentiability (``jax.grad``, optionally with ``jax.checkpoint``'d steps).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import weakref
+from collections.abc import Sequence
+
+import brainstate
+import jax
+import jax.numpy as jnp
+import numpy as np
+import saiunit as u
+
+from ._units import MS, to_internal
+
+__all__ = ["simulate", "SimulationResult"]
+
+_SPIKE_MODES = ("float", "bool", "counts")
+_SPIKE = "spike"
+
+#: Number of times the simulation body has been traced (for tests of the compile cache).
+_TRACE_COUNT = 0
+
+# model -> {static configuration: jitted function}; weak so a dropped model frees its cache.
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@jax.tree_util.register_pytree_node_class
+class SimulationResult:
+    """What :func:`simulate` returns: the recorded traces and their times.
+
+    Attributes
+    ----------
+    t : Quantity
+        Times of the recorded steps (``t0 + k * dt`` for ``k = 0, every, 2 * every, ...``),
+        shape ``(n_records,)``. This is the time *at the start* of step ``k``, i.e. the ``t``
+        the model saw in ``brainstate.environ``; the recorded values are those *after* it.
+    records : dict
+        ``{name: array}`` for every name in ``record``; time is the leading axis (except for
+        ``'spike'`` with ``spikes='counts'``, which has no time axis). States with units keep
+        them (Quantities).
+    dt : Quantity
+        The step size used.
+
+    ``result['V']`` and ``result.V`` are ``result.records['V']``. The result is a JAX pytree,
+    so it can be returned from ``jax.jit``-ed or differentiated functions.
+    """
+
+    def __init__(self, t, records: dict, dt):
+        self.t = t
+        self.records = dict(records)
+        self.dt = dt
+
+    def __getitem__(self, name):
+        return self.records[name]
+
+    def __getattr__(self, name):
+        records = self.__dict__.get("records", {})
+        if name in records:
+            return records[name]
+        raise AttributeError(
+            f"SimulationResult has no attribute {name!r}; recorded: {sorted(records)}")
+
+    def keys(self):
+        return self.records.keys()
+
+    def __repr__(self):
+        shapes = {k: tuple(np.shape(v)) for k, v in self.records.items()}
+        return f"SimulationResult(n_records={np.shape(self.t)[0]}, records={shapes})"
+
+    def tree_flatten(self):
+        names = tuple(self.records)
+        return (self.t, tuple(self.records[k] for k in names), self.dt), names
+
+    @classmethod
+    def tree_unflatten(cls, names, children):
+        t, values, dt = children
+        return cls(t, dict(zip(names, values)), dt)
+
+
+# ---------------------------------------------------------------------------------- helpers
+def _under_trace() -> bool:
+    """True inside a JAX transformation (jit/grad/vmap trace): then run the loop inline."""
+    try:
+        from jax._src import core
+        return not core.trace_state_clean()
+    except Exception:  # pragma: no cover - private API moved
+        return False
+
+
+def _in_brainstate_trace() -> bool:
+    """True inside a brainstate transformation (its state writes are tracked)."""
+    try:
+        from brainstate._state import TRACE_CONTEXT
+        return bool(TRACE_CONTEXT.state_stack)
+    except Exception:  # pragma: no cover - private API moved
+        return True
+
+
+def _is_tracer(tree) -> bool:
+    return any(isinstance(leaf, jax.core.Tracer)
+               for leaf in jax.tree_util.tree_leaves(jax.tree_util.tree_map(
+                   lambda a: u.get_mantissa(a), tree, is_leaf=u.math.is_quantity)))
+
+
+def _state_names(model) -> dict:
+    """``{'a.b.V': State}`` for every state of ``model``."""
+    out = {}
+    for path, state in model.states().items():
+        path = path if isinstance(path, tuple) else (path,)
+        out[".".join(str(p) for p in path)] = state
+    return out
+
+
+def _resolve_records(model, record) -> tuple:
+    """The canonical state path of every name in ``record`` (``'spike'`` stays ``'spike'``)."""
+    if isinstance(record, str):
+        record = (record,)
+    try:
+        record = tuple(record)
+    except TypeError:
+        raise TypeError(f"simulate: `record` must be a name or a sequence of names; got "
+                        f"{record!r}.") from None
+    states = _state_names(model)
+    allowed = [_SPIKE] + sorted(states)
+    out = []
+    for name in record:
+        if not isinstance(name, str):
+            raise TypeError(f"simulate: `record` entries must be strings; got {name!r}.")
+        if name == _SPIKE or name in states:
+            out.append(name)
+            continue
+        by_leaf = [p for p in states if p.split(".")[-1] == name]
+        if len(by_leaf) == 1:
+            out.append(by_leaf[0])
+            continue
+        hint = "" if states else " (the model has no states: call init_state() first)"
+        why = f"ambiguous (matches {by_leaf})" if by_leaf else "unknown"
+        raise ValueError(f"simulate: `record` name {name!r} is {why}; allowed: {allowed}{hint}.")
+    if len(set(record)) != len(record):
+        raise ValueError(f"simulate: `record` has duplicate names: {list(record)}.")
+    return tuple(zip(record, out))
+
+
+def _batch_size(model):
+    """The batch size the states were initialised with (None if unbatched or unknown)."""
+    for node in model.nodes().values():
+        shape = getattr(node, "varshape", None)
+        if shape is None:
+            continue
+        for state in node.states(brainstate.HiddenState).values() if hasattr(
+                node, "states") else ():
+            s = np.shape(u.get_mantissa(state.value))
+            if len(s) == len(shape) + 1 and tuple(s[1:]) == tuple(shape):
+                return s[0]
+            if tuple(s) == tuple(shape):
+                return None
+    return None
+
+
+def _ms(value, name) -> float:
+    return to_internal(value, MS, name=name, owner="simulate", allow_bare=True)
+
+
+def _concat(parts, on_host):
+    """Concatenate a list of pytrees of (Quantity) arrays along time."""
+    def cat(*xs):
+        unit = u.get_unit(xs[0])
+        ms = [u.get_mantissa(x) for x in xs]
+        m = np.concatenate([np.asarray(jax.device_get(x)) for x in ms]) if on_host \
+            else jnp.concatenate(ms)
+        return m if unit.is_unitless else u.Quantity(m, unit=unit)
+    return jax.tree_util.tree_map(cat, *parts, is_leaf=u.math.is_quantity)
+
+
+def _progress_print(k, total):
+    k, total = int(k), int(total)
+    done = min(k + 1, total)
+    width = 30
+    fill = int(width * done / max(total, 1))
+    end = "\n" if done >= total else ""
+    sys.stderr.write(f"\rsimulate [{'#' * fill}{' ' * (width - fill)}] "
+                     f"{100 * done / max(total, 1):5.1f}% ({done}/{total} steps){end}")
+    sys.stderr.flush()
+
+
+# ---------------------------------------------------------------------------------- the loop
+def _make_body(model_ref, cfg):
+    """The (un-jitted) simulation of one chunk: ``body(xs, t0_ms, k0, total) -> (records, counts)``.
+
+    ``cfg`` is hashable and static: (records, every, neurons, spikes, kind, fn, n_steps,
+    progress (0 or the total steps), checkpoint, dt_ms).
+    """
+    records, every, neurons, spikes, kind, fn, n_steps, progress, ckpt, dt_ms = cfg
+    idx = None if neurons is None else np.asarray(neurons)
+    freq = max(1, progress // 20)  # `progress` is 0 (off) or the total number of steps
+
+    def body(xs, t0_ms, k0, total):
+        global _TRACE_COUNT
+        _TRACE_COUNT += 1
+        model = model_ref()
+        states = _state_names(model)
+
+        def one(k, x):
+            t = (t0_ms + k * dt_ms) * u.ms
+            with brainstate.environ.context(t=t):
+                if kind == "callable":
+                    x = fn(t)
+                spk = model.update() if kind == "none" else model.update(x)
+            if progress:
+                jax.lax.cond(
+                    (k % freq == 0) | (k == total - 1),
+                    lambda kk: jax.debug.callback(_progress_print, kk, total),
+                    lambda kk: None, k)
+            return spk
+
+        if ckpt:
+            one = brainstate.transform.checkpoint(one)
+
+        def sub(a):
+            if idx is None or np.ndim(u.get_mantissa(a)) == 0:
+                return a
+            return a[..., idx]
+
+        def snapshot(spk):
+            out = {}
+            for name, path in records:
+                if name == _SPIKE:
+                    if spikes == "counts":
+                        continue
+                    v = sub(spk)
+                    out[name] = v > 0 if spikes == "bool" else v
+                else:
+                    out[name] = sub(states[path].value)
+            return out
+
+        def block(counts, k, x_blk, size):
+            """``size`` steps from global step ``k``; the first is recorded."""
+            spk = one(k, None if x_blk is None else x_blk[0])
+            rec = snapshot(spk)
+            if counts is not None:
+                counts = counts + spk
+            if size > 1:
+                def rest(c, kx):
+                    kk, xx = kx
+                    s = one(kk, xx)
+                    return (None if c is None else c + s), None
+                ks = k + jnp.arange(1, size)
+                counts, _ = brainstate.transform.scan(
+                    rest, counts, (ks, None if x_blk is None else x_blk[1:]))
+            return counts, rec
+
+        counts = None
+        if spikes == "counts":
+            x0 = None if xs is None else xs[0]
+            shape = brainstate.transform.eval_shape(lambda: one(k0, x0))
+            counts = jnp.zeros(shape.shape, shape.dtype)
+
+        n_blocks, tail = divmod(n_steps, every)
+        blocks = []
+        if n_blocks:
+            xb = None if xs is None else xs[:n_blocks * every].reshape(
+                (n_blocks, every) + tuple(xs.shape[1:]))
+            kb = k0 + every * jnp.arange(n_blocks)
+            counts, rec = brainstate.transform.scan(
+                lambda c, kx: block(c, kx[0], kx[1], every), counts, (kb, xb))
+            blocks.append(rec)
+        if tail:
+            xt = None if xs is None else xs[n_blocks * every:]
+            counts, rec = block(counts, k0 + n_blocks * every, xt, tail)
+            blocks.append(jax.tree_util.tree_map(lambda a: a[None], rec,
+                                                 is_leaf=u.math.is_quantity))
+        rec = blocks[0] if len(blocks) == 1 else _concat(blocks, on_host=False)
+        if counts is not None:
+            counts = sub(counts)
+        return rec, counts
+
+    return body
+
+
+def _get_compiled(model, cfg):
+    key = (cfg, brainstate.environ.get_precision() if hasattr(
+        brainstate.environ, "get_precision") else None,
+        tuple(id(s) for s in model.states().values()))
+    per_model = _CACHE.setdefault(model, {})
+    fn = per_model.get(key)
+    if fn is None:
+        fn = brainstate.transform.jit(_make_body(weakref.ref(model), cfg))
+        per_model[key] = fn
+    return fn
+
+
+# ---------------------------------------------------------------------------------- public
+def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=None,
+             record: str | Sequence[str] = (_SPIKE,), every: int = 1,
+             neurons=None, spikes: str = "float", t0=0.0 * u.ms, progress: bool = False,
+             chunk: int | None = None, checkpoint: bool = False,
+             reset: bool = True) -> SimulationResult:
+    r"""Run ``model`` over time in one compiled scan and return the recorded traces.
+
+    Parameters
+    ----------
+    model : brainstate.nn.Module
+        A spikax neuron or any brainstate module whose ``update(x)`` (or ``update()`` when
+        ``inputs`` is None) returns the spikes. Its states must be initialised
+        (``model.init_state(...)``).
+    inputs : array, Quantity, callable or None
+        Per-step input with time as the leading axis (``inputs[k]`` is given to step ``k``);
+        or a function of time ``f(t) -> x`` (``t`` a Quantity in ms) called inside the loop;
+        or None (``model.update()`` without arguments).
+    steps : int, optional
+        Number of steps. Taken from ``len(inputs)`` for array inputs; needed (or
+        ``duration``) otherwise. A mismatch with the inputs is a ``ValueError``.
+    duration : Quantity, optional
+        Simulated time; ``steps = duration / dt`` (must be a whole number of steps).
+    dt : Quantity, optional
+        Step size; default ``brainstate.environ.get_dt()``. When given it is set in
+        ``brainstate.environ`` for the run.
+    record : str or sequence of str, default ``('spike',)``
+        What to record: ``'spike'`` (the output of ``update``) and/or state names, e.g.
+        ``'V'``, ``'V_th'``; states of sub-modules by their dotted path (``'pop.V'``) or by
+        their last name when that is unique.
+    every : int, default 1
+        Record every ``every``-th step: steps ``0, every, 2 * every, ...`` (the result equals
+        the ``every=1`` result sliced ``[::every]``). The model still runs every step.
+    neurons : int array, optional
+        Record only these indices along the last axis (the neuron axis).
+    spikes : {'float', 'bool', 'counts'}, default 'float'
+        ``'float'``: the spikes as returned (0/1, with their surrogate gradient); ``'bool'``:
+        a boolean raster (8x smaller than float64, no gradient); ``'counts'``: the number of
+        spikes per neuron over *all* steps (no time axis, no raster is stored; float, so it
+        keeps the surrogate gradient), independent of ``every``.
+    t0 : Quantity, default 0 ms
+        Time of the first step; step ``k`` runs with ``t = t0 + k * dt`` in
+        ``brainstate.environ``.
+    progress : bool, default False
+        Print a text progress bar to stderr (about 20 updates) through ``jax.debug.callback``
+        (brainstate's ``pbar`` needs tqdm, which spikax does not depend on).
+    chunk : int, optional
+        Run in chunks of ``chunk`` steps: one compiled chunk is reused (plus one for a shorter
+        last chunk) and the records are concatenated on the host (NumPy arrays), so device
+        memory holds only one chunk of records. Must be a multiple of ``every``.
+    checkpoint : bool, default False
+        Wrap each step in ``jax.checkpoint`` (``brainstate.transform.checkpoint``): under
+        ``jax.grad`` the step's intermediates are recomputed in the backward pass instead
+        of stored, so BPTT memory holds only the states per step. Same gradient.
+    reset : bool, default True
+        Reset the states (``brainstate.nn.reset_all_states`` with the batch size the states
+        have) before running; ``False`` continues from the current states.
+
+    Returns
+    -------
+    SimulationResult
+        ``result.t`` (times of the records), ``result['spike']``, ``result['V']``, ...
+        The model's states hold the final values.
+
+    Notes
+    -----
+    Called outside any JAX transformation, the loop is compiled with
+    ``brainstate.transform.jit`` and cached per model and static configuration (names,
+    ``every``, ``neurons``, ``spikes``, input kind, ``steps``, dt, precision): a second call with
+    the same shapes does not retrace. Inside ``jax.jit``/``jax.grad``/``jax.vmap`` the loop is
+    traced inline into the caller's computation (the caller compiles it). User inputs are not
+    donated (the caller still owns them); the states are updated by brainstate's jit.
+
+    Examples
+    --------
+    >>> import brainstate, saiunit as u, spikax
+    >>> lif = spikax.LIF(3, tau=5 * u.ms)
+    >>> lif.init_state()
+    >>> with brainstate.environ.context(dt=0.1 * u.ms):
+    ...     res = spikax.simulate(lif, lambda t: 3 * u.mA, duration=20 * u.ms,
+    ...                           record=("spike", "V"), every=10)
+    >>> res['spike'].shape, res['V'].shape, res.t[:3].to_decimal(u.ms).tolist()
+    ((20, 3), (20, 3), [0.0, 1.0, 2.0])
+    >>> int(res['spike'].sum()) > 0, res['V'].unit == u.mV
+    (True, True)
+    """
+    # ---- arguments
+    if not isinstance(spikes, str) or spikes not in _SPIKE_MODES:
+        raise ValueError(f"simulate: `spikes` must be one of {_SPIKE_MODES}; got {spikes!r}.")
+    if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
+        raise ValueError(f"simulate: `every` must be an integer >= 1; got {every!r}.")
+    every = int(every)
+    if chunk is not None and (isinstance(chunk, bool) or not isinstance(
+            chunk, (int, np.integer)) or chunk < 1 or chunk % every):
+        raise ValueError(f"simulate: `chunk` must be None or a positive integer multiple of "
+                         f"`every` ({every}); got {chunk!r}.")
+    if not isinstance(model, brainstate.nn.Module) or not callable(getattr(model, "update",
+                                                                           None)):
+        raise TypeError(f"simulate: `model` must be a brainstate module with an `update` "
+                        f"method; got {type(model).__name__}.")
+    records = _resolve_records(model, record)
+    if neurons is not None:
+        arr = np.asarray(neurons)
+        if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
+            raise TypeError(f"simulate: `neurons` must be a 1-D integer index array; got "
+                            f"{neurons!r}.")
+        neurons = tuple(int(i) for i in arr)
+
+    with contextlib.ExitStack() as stack:
+        if dt is not None:
+            stack.enter_context(brainstate.environ.context(dt=dt))
+        try:
+            dt_q = brainstate.environ.get_dt()
+        except KeyError:
+            raise ValueError("simulate: no `dt`: pass dt=... or set "
+                             "brainstate.environ.set(dt=0.1 * u.ms).") from None
+        dt_ms = float(_ms(dt_q, "dt"))
+        if not dt_ms > 0:
+            raise ValueError(f"simulate: `dt` must be > 0; got {dt_q}.")
+
+        # ---- inputs and the number of steps
+        if inputs is None:
+            kind, fn, xs = "none", None, None
+        elif callable(inputs) and not hasattr(inputs, "shape"):
+            kind, fn, xs = "callable", inputs, None
+        else:
+            kind, fn = "array", None
+            xs = inputs if u.math.is_quantity(inputs) or isinstance(inputs, jax.Array) \
+                else jnp.asarray(inputs)
+            if np.ndim(u.get_mantissa(xs)) < 1:
+                raise ValueError(f"simulate: array `inputs` need a leading time axis; got "
+                                 f"shape {np.shape(u.get_mantissa(xs))} (use a callable "
+                                 f"`lambda t: x` for a constant input).")
+        n_dur = None
+        if duration is not None:
+            ratio = float(_ms(duration, "duration")) / dt_ms
+            n_dur = int(round(ratio))
+            if abs(ratio - n_dur) > 1e-6 * max(1.0, ratio) or n_dur < 1:
+                raise ValueError(f"simulate: `duration` ({duration}) must be a positive whole "
+                                 f"number of steps of dt = {dt_q}.")
+        if steps is not None and (isinstance(steps, bool) or not isinstance(
+                steps, (int, np.integer)) or steps < 1):
+            raise ValueError(f"simulate: `steps` must be a positive integer; got {steps!r}.")
+        if steps is not None and n_dur is not None and steps != n_dur:
+            raise ValueError(f"simulate: `steps` ({steps}) and `duration` ({duration} = "
+                             f"{n_dur} steps) disagree.")
+        n = steps if steps is not None else n_dur
+        if kind == "array":
+            n_in = np.shape(u.get_mantissa(xs))[0]
+            if n is not None and n != n_in:
+                raise ValueError(f"simulate: `inputs` has {n_in} steps (leading axis) but "
+                                 f"`steps`/`duration` ask for {n}.")
+            n = n_in
+        if n is None:
+            raise ValueError("simulate: give `steps` or `duration` (or array `inputs` whose "
+                             "leading axis is time).")
+        n = int(n)
+        t0_ms = float(_ms(t0, "t0")) if not _is_tracer(t0) else _ms(t0, "t0")
+
+        # ---- run
+        traced = _under_trace() or _is_tracer(xs)
+        if traced and not _in_brainstate_trace():
+            # A raw JAX transformation (jax.grad/jit/vmap): brainstate forbids storing its
+            # tracers in states, so run under a state trace and put the states back after.
+            trace = stack.enter_context(brainstate.StateTraceStack())
+            stack.callback(trace.recovery_original_values)
+        if reset:
+            brainstate.nn.reset_all_states(model, _batch_size(model))
+        size = n if chunk is None else min(int(chunk), n)
+        parts, counts = [], None
+        for start in range(0, n, size):
+            m = min(size, n - start)
+            cfg = (records, every, neurons, spikes, kind, fn, m, n if progress else 0,
+                   bool(checkpoint), dt_ms)
+            run = _make_body(weakref.ref(model), cfg) if traced else _get_compiled(model, cfg)
+            x_c = None if xs is None else (xs if chunk is None else xs[start:start + m])
+            args = (x_c, jnp.asarray(t0_ms), jnp.asarray(start), jnp.asarray(n))
+            rec, c = run(*args)
+            parts.append(rec)
+            if c is not None:
+                counts = c if counts is None else counts + c
+        rec = parts[0] if len(parts) == 1 else _concat(parts, on_host=not traced)
+        out = {}
+        for name, _ in records:
+            out[name] = counts if (name == _SPIKE and spikes == "counts") else rec[name]
+        t = (t0_ms + dt_ms * jnp.arange(0, n, every)) * u.ms
+        return SimulationResult(t, out, dt_q)
