@@ -24,6 +24,9 @@ NEURONS = [
     # GifRef and AdExIFRef read `t` for refractoriness (run() below sets t = k * dt).
     Model(spikax.GifRef, dict(tau_ref=2.05 * u.ms, a=0.005 / u.ms), 3.0 * u.mA),
     Model(spikax.Gif, dict(a=0.005 / u.ms, A2=-0.6 * u.mA), 3.0 * u.mA),
+    # classic brainpy.neurons.GIF: tau_ref not a multiple of dt (models.md Q-1)
+    Model(spikax.GIF, dict(tau_ref=1.75 * u.ms, a=0.005 / u.ms, A2=-0.6 * u.mA), 4.0 * u.mA,
+          bare_numbers=True),
     Model(spikax.AdExIFRef, dict(tau_ref=1.75 * u.ms), 25.0 * u.mA),
     Model(spikax.iaf_psc_alpha, dict(tau_syn_ex=2.0 * u.ms), 1000.0 * u.pA,
           time_param="tau_m", bare_numbers=True),

@@ -15,12 +15,13 @@ from ._units import UnitError as UnitError
 from .neurons import LIF as LIF
 from .neurons import AdExIFRef as AdExIFRef
 from .neurons import Gif as Gif
+from .neurons import GIF as GIF
 from .neurons import GifRef as GifRef
 from .neurons import glif_psc_double_alpha as glif_psc_double_alpha
 from .neurons import iaf_psc_alpha as iaf_psc_alpha
 
 __version__ = "0.1.0"
 
-__all__ = ["AdExIFRef", "Gif", "GifRef", "LIF", "glif_psc_double_alpha", "iaf_psc_alpha",
+__all__ = ["AdExIFRef", "GIF", "Gif", "GifRef", "LIF", "glif_psc_double_alpha", "iaf_psc_alpha",
            "Neuron", "SimulationResult", "UnitError", "simulate", "functional", "propagators",
            "surrogate"]

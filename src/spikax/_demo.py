@@ -37,6 +37,9 @@ DEMOS: dict[str, DemoSpec] = {
     "Gif": DemoSpec(lambda n: neurons.Gif(n, a=0.005 / u.ms, A1=10.0 * u.mA, A2=-0.6 * u.mA),
                     1.5 * u.mA, "brainpy.state defaults with the bursting set a = 0.005/ms, "
                     "A1 = 10 mA, A2 = -0.6 mA"),
+    "GIF": DemoSpec(lambda n: neurons.GIF(n, a=0.005 / u.ms, A1=10.0 * u.mA, A2=-0.6 * u.mA),
+                    1.5 * u.mA, "classic brainpy.neurons.GIF (reset in the same step), "
+                    "bursting set a = 0.005/ms, A1 = 10 mA, A2 = -0.6 mA"),
     "AdExIFRef": DemoSpec(lambda n: neurons.AdExIFRef(n), 25.0 * u.mA,
                           "brainpy.state defaults (tau 10 ms, tau_w 30 ms, V_th -55 mV, "
                           "tau_ref 1.7 ms)"),

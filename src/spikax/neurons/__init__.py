@@ -11,6 +11,15 @@ from ._gif import GifRef as GifRef
 from ._gif import GifState as GifState
 from ._gif import gif_spike as gif_spike
 from ._gif import gif_step as gif_step
+from ._gif_classic import GIF as GIF
+from ._gif_classic_core import GifClassicParams as GifClassicParams
+from ._gif_classic_core import GifClassicState as GifClassicState
+from ._gif_classic_core import gif_classic_propagator as gif_classic_propagator
+from ._gif_classic_core import gif_classic_step as gif_classic_step
+from ._gif_patterns import GIF_PATTERNS as GIF_PATTERNS
+from ._gif_patterns import FiringPattern as FiringPattern
+from ._gif_patterns import gif_pattern_stimulus as gif_pattern_stimulus
+from ._gif_patterns import simulate_gif_patterns as simulate_gif_patterns
 from ._glif import GlifParams as GlifParams
 from ._glif import GlifState as GlifState
 from ._glif import glif_init_state as glif_init_state
@@ -27,4 +36,5 @@ from ._lif import LIFState as LIFState
 from ._lif import lif_spike as lif_spike
 from ._lif import lif_step as lif_step
 
-__all__ = ["AdExIFRef", "Gif", "GifRef", "LIF", "glif_psc_double_alpha", "iaf_psc_alpha"]
+__all__ = ["AdExIFRef", "GIF", "GIF_PATTERNS", "Gif", "GifRef", "LIF", "glif_psc_double_alpha",
+           "iaf_psc_alpha"]
