@@ -10,7 +10,7 @@ reported. Installed peers (``brainpy.state``, same class name, same parameters) 
 same process; the firing rate is printed as a sanity column (rows are comparable only when
 the rates agree).
 
-    python benchmarks/bench_w1.py [--models LIF,GifRef,AdExIFRef,Gif] [--sizes 1e3,1e5,1e6]
+    python benchmarks/bench_w1.py [--models LIF,GifRef,Gif,GIF,AdExIFRef] [--sizes 1e3,1e5,1e6]
                                   [--steps 1000] [--quick]
 
 Prints one JSON record per measurement, then a Markdown table with the ratios.
@@ -41,6 +41,7 @@ MODELS = {
     "LIF": ({}, 1.5 * u.mA),
     "GifRef": ({"tau_ref": 1.75 * u.ms}, 3.0 * u.mA),
     "Gif": ({}, 3.0 * u.mA),
+    "GIF": ({}, 3.0 * u.mA),  # classic GIF; brainpy.state has none (its peer is brainpy 2.x)
     "AdExIFRef": ({"tau_ref": 1.75 * u.ms}, 25.0 * u.mA),
 }
 
