@@ -87,13 +87,15 @@ class SimulationResult:
 
 
 # ---------------------------------------------------------------------------------- helpers
-def _under_trace() -> bool:
-    """True inside a JAX transformation (jit/grad/vmap trace): then run the loop inline."""
-    try:
-        from jax._src import core
-        return not core.trace_state_clean()
-    except Exception:  # pragma: no cover - private API moved
-        return False
+def _under_trace(model) -> bool:
+    """True inside a JAX transformation, told with public API only: under ``jit`` every new
+    array is staged out (a tracer); under ``grad``/``vmap`` the transformed values reach the
+    loop through the model's parameters or states."""
+    if isinstance(jnp.zeros(()), jax.core.Tracer):
+        return True
+    params = [v for k, v in vars(model).items() if not k.startswith("_") and not callable(v)]
+    states = [st.value for st in _state_names(model).values()]
+    return _is_tracer((params, states))
 
 
 def _in_brainstate_trace() -> bool:
@@ -458,7 +460,7 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
         t0_ms = float(_ms(t0, "t0")) if not _is_tracer(t0) else _ms(t0, "t0")
 
         # ---- run
-        traced = _under_trace() or _is_tracer(xs)
+        traced = _under_trace(model) or _is_tracer(xs)
         if traced and not _in_brainstate_trace():
             # A raw JAX transformation (jax.grad/jit/vmap): brainstate forbids storing its
             # tracers in states, so run under a state trace and put the states back after.
