@@ -18,7 +18,6 @@ import argparse
 import time
 
 import brainstate
-import numpy as np
 
 from spikax.neurons import GIF_PATTERNS, simulate_gif_patterns
 

@@ -253,7 +253,7 @@ class AdExIFRef(Neuron):
     def _initial(self, batch_size):
         V = self._init_value(self.V_initializer, MV, "V_initializer", batch_size)
         w = self._init_value(self.w_initializer, PA, "w_initializer", batch_size)
-        H, S = brainstate.HiddenState, brainstate.ShortTermState
+        H = brainstate.HiddenState
         init = dict(V=(H, V), w=(H, w), **self._clock_states(V.shape, V.dtype))
         if self.ref_var:
             init["refractory"] = (H, jnp.zeros(V.shape, bool))

@@ -154,7 +154,7 @@ class _GifBase(Neuron):
                            for f, unit in zip(GifParams._fields, units)))
 
     def _initial(self, batch_size):
-        H, S = brainstate.HiddenState, brainstate.ShortTermState
+        H = brainstate.HiddenState
         init = {k: (H, self._init_value(getattr(self, f"{k}_initializer"), unit,
                                         f"{k}_initializer", batch_size))
                 for k, unit in (("V", MV), ("I1", PA), ("I2", PA), ("V_th", MV))}
