@@ -1,16 +1,19 @@
 """W1/W2: neuron-steps per second of one population under constant suprathreshold input.
 
 Protocol (benchmarks.md): float32, dt = 0.1 ms, T steps, each model with brainpy.state's
-default parameters driven by a constant current that makes it fire (table ``MODELS``); the
-whole loop is one jit-compiled ``brainstate.transform.for_loop`` with ``t`` set every step.
-Two outputs are measured: (a) the spike raster (T x N) returned, (b) spike counts only. The
-first call (trace + compile) is reported apart as ``compile_s``; then one warm-up and
-``--repeats`` timed calls, each ``block_until_ready``'d; the median and the range are
-reported. Installed peers (``brainpy.state``, same class name, same parameters) run in the
-same process; the firing rate is printed as a sanity column (rows are comparable only when
-the rates agree).
+default parameters driven by a constant current that makes it fire (table ``MODELS``).
+Outputs: (a) ``raster``, the T x N float spike raster returned, (b) ``raster_bool``, the same
+raster as booleans (spikax only: the same information in a quarter of the bytes), (c)
+``counts``, spike counts only. spikax runs through ``spikax.simulate`` the way a user would
+call it repeatedly: each call donates the previous result (``out=``), so the raster memory
+is reused instead of page-faulted afresh. Peers (``brainpy.state``, same class name, same
+parameters) run as one jit-compiled ``brainstate.transform.for_loop`` with ``t`` set every
+step, returning the stacked raster (what their users write). The first call (trace +
+compile) is reported apart as ``compile_s``; then one warm-up and ``--repeats`` timed calls,
+each ``block_until_ready``'d; median and range are reported. The firing rate is a sanity
+column (rows are comparable only when the rates agree).
 
-    python benchmarks/bench_w1.py [--models LIF,GifRef,Gif,GIF,AdExIFRef] [--sizes 1e3,1e5,1e6]
+    python benchmarks/bench_w1.py [--models LIF,GifRef,...] [--sizes 1e3,1e5,1e6]
                                   [--steps 1000] [--quick]
 
 Prints one JSON record per measurement, then a Markdown table with the ratios.
@@ -43,7 +46,13 @@ MODELS = {
     "Gif": ({}, 3.0 * u.mA),
     "GIF": ({}, 3.0 * u.mA),  # classic GIF; brainpy.state has none (its peer is brainpy 2.x)
     "AdExIFRef": ({"tau_ref": 1.75 * u.ms}, 25.0 * u.mA),
+    # NEST models (their peer is NEST: bench_glif.py); NEST's defaults
+    "iaf_psc_alpha": ({}, 1000.0 * u.pA),
+    "glif_psc_double_alpha": ({"spike_dependent_threshold": True,
+                               "after_spike_currents": True, "adapting_threshold": True},
+                              600.0 * u.pA),
 }
+MODES = ("raster", "raster_bool", "counts")
 
 
 def systems(model):
@@ -53,10 +62,30 @@ def systems(model):
         import brainpy
 
         found["brainpy.state"] = getattr(brainpy.state, model)
-    except Exception:  # not installed (or broken): skipped, and said so
+    except Exception:  # not installed (or broken, or lacking the model): said so
         print(json.dumps({"skipped": "brainpy.state", "model": model,
-                          "reason": "not importable"}))
+                          "reason": "not importable or no such model"}))
     return found
+
+
+def make_simulate(cls, model, n, steps, mode):
+    """spikax: repeated ``spikax.simulate`` calls, each donating the previous result."""
+    kwargs, current = MODELS[model]
+    neuron = cls(n, **kwargs)
+    neuron.init_state()
+    drive = jnp.ones((n,)) * current
+    spikes = {"raster": "float", "raster_bool": "bool", "counts": "counts"}[mode]
+    box = [None]
+
+    def inputs(t):
+        return drive
+
+    def run():
+        box[0] = spikax.simulate(neuron, inputs, steps=steps, spikes=spikes,
+                                 out=None if mode == "counts" else box[0])
+        return box[0]["spike"]
+
+    return run
 
 
 def make_runner(cls, model, n, steps, mode):
@@ -84,7 +113,8 @@ def make_runner(cls, model, n, steps, mode):
 
 
 def measure(cls, model, n, steps, mode, repeats):
-    run = make_runner(cls, model, n, steps, mode)
+    make = make_simulate if cls.__module__.startswith("spikax") else make_runner
+    run = make(cls, model, n, steps, mode)
     t0 = time.perf_counter()
     out = jax.block_until_ready(run())
     first = time.perf_counter() - t0
@@ -95,7 +125,7 @@ def measure(cls, model, n, steps, mode, repeats):
         out = jax.block_until_ready(run())
         times.append(time.perf_counter() - t0)
     med = statistics.median(times)
-    spikes = float(jnp.sum(out))
+    spikes = float(jnp.sum(out, dtype=jnp.float32))
     return dict(compile_s=max(first - med, 0.0), median_s=med, min_s=min(times),
                 max_s=max(times), neuron_steps_per_s=n * steps / med,
                 rate_hz=spikes / (n * steps * DT * 1e-3))
@@ -118,19 +148,22 @@ def main(argv=None):
     for model in args.models.split(","):
         for name, cls in systems(model).items():
             for n in sizes:
-                for mode in ("raster", "counts"):
+                for mode in MODES:
+                    if mode == "raster_bool" and name != "spikax":
+                        continue
                     r = dict(workload="W1", model=model, system=name, n=n, steps=steps,
                              mode=mode, **measure(cls, model, n, steps, mode, repeats))
                     r["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                     rows.append(r)
                     print(json.dumps(r))
     print(f"\nW1, float32, dt = {DT} ms, T = {steps}; {machine}\n")
-    print("| model | N | output | system | neuron-steps/s | vs brainpy.state | rate (Hz) | "
-          "compile (s) |")
+    print("| model | N | output | system | neuron-steps/s | vs brainpy.state (raster for "
+          "raster_bool) | rate (Hz) | compile (s) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
+        peer_mode = "raster" if r["mode"] == "raster_bool" else r["mode"]
         ref = next((b for b in rows if b["system"] == "brainpy.state" and b["n"] == r["n"]
-                    and b["mode"] == r["mode"] and b["model"] == r["model"]), None)
+                    and b["mode"] == peer_mode and b["model"] == r["model"]), None)
         ratio = f"{r['neuron_steps_per_s'] / ref['neuron_steps_per_s']:.2f}x" if ref else "-"
         print(f"| {r['model']} | {r['n']:.0e} | {r['mode']} | {r['system']} | "
               f"{r['neuron_steps_per_s']:.3g} | {ratio} | {r['rate_hz']:.1f} | "

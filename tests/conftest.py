@@ -13,6 +13,8 @@ brainstate.environ.set(precision=64)
 
 # Generators of the committed reference data need NEST / brainpy: never collected.
 collect_ignore_glob = ["reference/make_*.py"]
+# Run in a subprocess with 4 host devices by test_sharding.py; not a test module.
+collect_ignore = ["_sharded_run.py"]
 
 
 @pytest.fixture(autouse=True)

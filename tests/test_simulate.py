@@ -163,9 +163,47 @@ def test_compiled_function_is_cached():
     simulate(m, xs, record=("spike", "V"), every=2, t0=3 * u.ms, reset=False)
     assert sim_mod._TRACE_COUNT == n
     assert r["V"].shape == (32, N)
-    # a chunked run compiles one chunk (and the shorter last one), not one per chunk
-    simulate(m, jnp.ones((1000, N)) * 3.0 * u.mA, chunk=300)
+    # a chunked run compiles a bounded number of chunks, not one per chunk: the first, the
+    # later ones writing into the donated buffers of the one before, the shorter last one
+    simulate(m, jnp.ones((1000, N)) * 3.0 * u.mA, chunk=200)
     assert sim_mod._TRACE_COUNT == n + 2
+    simulate(m, jnp.ones((1000, N)) * 3.0 * u.mA, chunk=300)
+    assert sim_mod._TRACE_COUNT == n + 5
+
+
+@pytest.mark.parametrize("spikes", ["float", "bool", "counts"])
+def test_out_buffers_are_donated_and_results_equal(spikes):
+    m = _model(NEURONS[0])
+    xs = jnp.ones((50, N)) * 3.0 * u.mA
+    kw = dict(record=("spike", "V"), every=3, spikes=spikes)
+    ref = simulate(m, xs, **kw)
+    ref_np = {k: np.asarray(u.get_mantissa(v)) for k, v in ref.records.items()}
+    first = simulate(m, xs, **kw)
+    second = simulate(m, xs, out=first, **kw)
+    n = sim_mod._TRACE_COUNT
+    third = simulate(m, xs, out=second, **kw)
+    assert sim_mod._TRACE_COUNT == n  # the donating call is compiled once
+    for name, value in ref_np.items():
+        np.testing.assert_array_equal(np.asarray(u.get_mantissa(third[name])), value)
+        assert u.get_unit(third[name]) == u.get_unit(ref[name])
+    # the donated arrays are gone: using them again is a clear error
+    assert u.get_mantissa(first["V"]).is_deleted()
+    with pytest.raises(ValueError, match="already donated"):
+        simulate(m, xs, out=first, **kw)
+
+
+def test_out_mismatch_is_an_error():
+    m = _model(NEURONS[0])
+    xs = jnp.ones((20, N)) * 3.0 * u.mA
+    res = simulate(m, xs, record=("spike", "V"))
+    with pytest.raises(ValueError, match="time points"):
+        simulate(m, xs, record=("spike", "V"), every=2, out=res)
+    with pytest.raises(ValueError, match="do not match"):
+        simulate(m, xs, record=("V",), out=res)
+    with pytest.raises(TypeError, match="SimulationResult"):
+        simulate(m, xs, out={"spike": res["spike"]})
+    with pytest.raises(ValueError, match="transformation"):
+        jax.jit(lambda x: simulate(m, x, record=("spike", "V"), out=res)["V"])(xs)
 
 
 def test_t0_dt_duration_progress_network(capsys):
@@ -217,3 +255,23 @@ def test_bad_inputs_and_model():
         simulate(m, 1.0 * u.mA)
     with pytest.raises(TypeError, match="model"):
         simulate(object(), None, steps=3)
+
+
+def test_one_shot_inputs_registered_before_the_run_act_once():
+    """A delta input added before ``simulate`` kicks V in the first step only, as it would
+    in a hand-written loop calling ``update`` (and a callable input acts every step)."""
+    lif = spikax.LIF(2, tau=10 * u.ms)
+    lif.init_state()
+    lif.add_delta_input("kick", jnp.array([0.5, 0.25]) * u.mV)
+    res = simulate(lif, steps=5, record="V")
+    v = res["V"].to_decimal(u.mV)
+    decay = np.exp(-0.1 / 10)
+    expected = np.array([0.5, 0.25])[None, :] * decay ** np.arange(5)[:, None]
+    np.testing.assert_allclose(np.asarray(v), expected, rtol=1e-12)
+    assert lif._delta_inputs in (None, {})  # consumed, not left for a later update
+    lif.add_delta_input("drip", lambda: 0.1 * u.mV)
+    v = simulate(lif, steps=3, record="V")["V"].to_decimal(u.mV)
+    # every step: decay, then the 0.1 mV jump (reset=True started from V = 0)
+    np.testing.assert_allclose(np.asarray(v)[:, 0], [0.1, 0.1 * decay + 0.1,
+                                                     (0.1 * decay + 0.1) * decay + 0.1],
+                               rtol=1e-12)

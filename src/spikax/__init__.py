@@ -9,6 +9,7 @@ from . import functional as functional
 from . import propagators as propagators
 from . import surrogate as surrogate
 from ._base import Neuron as Neuron
+from ._sharding import shard as shard
 from ._simulate import SimulationResult as SimulationResult
 from ._simulate import simulate as simulate
 from ._units import UnitError as UnitError
@@ -23,5 +24,5 @@ from .neurons import iaf_psc_alpha as iaf_psc_alpha
 __version__ = "0.1.0"
 
 __all__ = ["AdExIFRef", "GIF", "Gif", "GifRef", "LIF", "glif_psc_double_alpha", "iaf_psc_alpha",
-           "Neuron", "SimulationResult", "UnitError", "simulate", "functional", "propagators",
-           "surrogate"]
+           "Neuron", "SimulationResult", "UnitError", "shard", "simulate", "functional",
+           "propagators", "surrogate"]
