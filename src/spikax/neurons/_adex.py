@@ -142,9 +142,6 @@ class AdExIFRef(Neuron):
     name : str, optional
         Module name.
 
-    Every parameter may be a scalar or an array broadcastable to ``in_size``; all must be
-    finite. Violations are a ``ValueError`` naming the parameter, the range and the value.
-
     Attributes
     ----------
     V : HiddenState[mV]
@@ -160,6 +157,9 @@ class AdExIFRef(Neuron):
 
     Notes
     -----
+    Every parameter may be a scalar or an array broadcastable to ``in_size``; all must be
+    finite. Violations are a ``ValueError`` naming the parameter, the range and the value.
+
     One ``update(x)`` at time ``t`` (``brainstate.environ.get('t')``; if unset,
     ``n_steps * dt``, where brainpy.state raises ``KeyError``), with $s$ the previous spike:
 

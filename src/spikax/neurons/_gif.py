@@ -242,9 +242,6 @@ class GifRef(_GifBase):
     name : str, optional
         Module name.
 
-    Parameters may be scalars or arrays broadcastable to ``in_size`` and must be finite;
-    violations are a ``ValueError`` naming the parameter, the range and the value.
-
     Attributes
     ----------
     V, V_th : HiddenState[mV]
@@ -258,6 +255,9 @@ class GifRef(_GifBase):
 
     Notes
     -----
+    Parameters may be scalars or arrays broadcastable to ``in_size`` and must be finite;
+    violations are a ``ValueError`` naming the parameter, the range and the value.
+
     One ``update(x)`` at time ``t`` (``brainstate.environ.get('t')``; if unset
     ``n_steps * dt``, where brainpy.state raises ``KeyError``): (1) the resets above,
     blended with the previous float spike $s$ (e.g. $I_j + s\,(R_j I_j + A_j - I_j)$);

@@ -92,11 +92,6 @@ class GIF(Neuron):
     name : str, optional
         Module name.
 
-    Parameters are scalars or arrays broadcastable to ``in_size``, given as Quantities or as
-    bare numbers in brainpy's units (mV, ms, 1/ms, ohm, mA); they must be finite and in the
-    ranges above, else a ``ValueError`` names the parameter. The input ``x`` is a current
-    Quantity or a bare number in mA.
-
     Attributes
     ----------
     V, V_th : HiddenState[mV]
@@ -127,17 +122,22 @@ class GIF(Neuron):
 
     Notes
     -----
+    Parameters are scalars or arrays broadcastable to ``in_size``, given as Quantities or as
+    bare numbers in brainpy's units (mV, ms, 1/ms, ohm, mA); they must be finite and in the
+    ranges above, else a ``ValueError`` names the parameter. The input ``x`` is a current
+    Quantity or a bare number in mA.
+
     One ``update(x)`` at time $t$ (``brainstate.environ.get('t')``, else
     ``n_steps * dt``) is brainpy 2.9's ``GIF.update`` run by a ``DSRunner``:
 
-    1. $I = $ ``input`` $+ x +$ current inputs, callables evaluated at the old $V$;
+    1. $I =$ ``input`` $+ x +$ current inputs, callables evaluated at the old $V$;
     2. $(I_1, I_2, \theta, V)$ advance over $\Delta t$ with $I$ held (scheme below);
     3. ``noise``: $X \mathrel{+}= \sigma\sqrt{\Delta t}\,\xi$, $\xi \sim N(0, 1)$ drawn from
        ``brainstate.random`` per neuron and batch row (Euler-Maruyama; reproducible with
        ``brainstate.random.seed``); then $V \mathrel{+}=$ delta inputs (mV);
     4. if $t - t_\mathrm{last} \le \tau_\mathrm{ref}$ (inclusive), $V$ keeps its old value;
        $I_1$, $I_2$, $\theta$ evolve on (unlike ``GifRef``, which holds all four);
-    5. spike $s = $ ``spk_fun``$(V - \theta_\mathrm{old})$: compared with the threshold
+    5. spike $s =$ ``spk_fun``$(V - \theta_\mathrm{old})$: compared with the threshold
        from *before* the step, forward $H(V - \theta_\mathrm{old})$ ($\ge$);
     6. reset in the same step (not at the next, as brainpy.state models do), each blended
        as $x + s\,(x_\mathrm{reset} - x)$ for the gradient, forward exactly

@@ -368,10 +368,6 @@ class glif_psc_double_alpha(Neuron):
     name : str, optional
         Module name.
 
-    Every float-typed parameter is a saiunit Quantity or a plain number in the unit above
-    (NEST's), a scalar or an array broadcastable to ``in_size``; the vector parameters may
-    also be per-neuron arrays of shape ``(*in_size, n)``.
-
     Attributes
     ----------
     V : HiddenState[mV]
@@ -396,6 +392,10 @@ class glif_psc_double_alpha(Neuron):
 
     Notes
     -----
+    Every float-typed parameter is a saiunit Quantity or a plain number in the unit above
+    (NEST's), a scalar or an array broadcastable to ``in_size``; the vector parameters may
+    also be per-neuron arrays of shape ``(*in_size, n)``.
+
     **Scheme.** Exact integration on the time grid, NEST's ``update`` step by step (the
     ASC enter as their exact mean over the step, $\theta_v$ as the exact solution for $U$
     relaxing to $\beta = (I_e + I_\mathrm{stim} + \sum_j \bar I_j)/g$). One ``update(x)``:

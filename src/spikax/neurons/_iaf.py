@@ -151,10 +151,6 @@ class iaf_psc_alpha(Neuron):
     name : str, optional
         Module name.
 
-    Every parameter is a saiunit Quantity or a plain number in the NEST unit given above,
-    a scalar or an array broadcastable to ``in_size``. Values are checked when the module
-    is built (finite, NEST's ranges); a violation is a ``ValueError`` naming the parameter.
-
     Attributes
     ----------
     V : HiddenState[mV]
@@ -170,6 +166,10 @@ class iaf_psc_alpha(Neuron):
 
     Notes
     -----
+    Every parameter is a saiunit Quantity or a plain number in the NEST unit given above,
+    a scalar or an array broadcastable to ``in_size``. Values are checked when the module
+    is built (finite, NEST's ranges); a violation is a ``ValueError`` naming the parameter.
+
     One ``update(x)`` is one step of NEST's ``iaf_psc_alpha::update``:
 
     1. unless refractory, $V$ advances by the exact propagators of the linear system

@@ -104,9 +104,6 @@ class LIF(Neuron):
     name : str, optional
         Module name.
 
-    Every parameter may be a scalar or an array broadcastable to ``in_size``
-    (per-neuron values).
-
     Attributes
     ----------
     V : HiddenState[mV]
@@ -114,6 +111,9 @@ class LIF(Neuron):
 
     Notes
     -----
+    Every parameter may be a scalar or an array broadcastable to ``in_size``
+    (per-neuron values).
+
     One ``update(x)`` (``x`` in any current unit, default 0 mA) does, with $s_{k}$ the
     spike returned by the previous step:
 
