@@ -34,3 +34,36 @@ def test_fi_curve_matches_closed_form():
     counts, steps = fi.simulate(currents, duration=300.0)
     assert list(counts) == list(fi.predicted_counts(currents, steps))
     assert counts[0] == 0 and counts[-1] > counts[-2] > counts[1] > 0
+
+
+def _import_example(name):
+    import importlib
+
+    sys.path.insert(0, str(EXAMPLES[0].parent))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
+
+
+def test_digits_training_learns():
+    digits = _import_example("04_digits_training")
+    res = digits.train(epochs=4, n_train=512, verbose=False)  # the --quick run
+    assert res["n_train"] == 512 and res["n_test"] == 360
+    assert res["final_test_acc"] > 0.5  # chance is 0.1
+    assert res["final_test_loss"] < 0.7 * res["initial_test_loss"]
+    assert res["train_loss"][-1] < res["train_loss"][0]
+
+
+def test_fit_recovers_parameters():
+    import numpy as np
+
+    fit = _import_example("05_fit_neuron_parameters")
+    current = fit.input_current()
+    clean, target = fit.make_recording(current)
+    assert float(np.max(clean)) < -45.0  # subthreshold: no spike in the recording
+    fitted, losses, _ = fit.fit(current, target, iters=60)  # the --quick run
+    assert losses.min() < losses[0] / 10
+    for k in fit.NAMES:  # every parameter moved at least halfway to the truth (log scale)
+        start, end = abs(np.log(fit.GUESS[k] / fit.TRUE[k])), abs(np.log(fitted[k] / fit.TRUE[k]))
+        assert end < 0.5 * start, (k, fit.GUESS[k], fitted[k], fit.TRUE[k])
