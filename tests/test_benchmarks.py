@@ -43,3 +43,62 @@ def test_glif_quick(capsys):
     if nest:  # same dynamics when NEST is installed: same firing rate
         assert nest[0]["rate_hz"] == ours["rate_hz"]
     assert "| N | system |" in capsys.readouterr().out
+
+
+def test_scale_quick(capsys):
+    rows = _load("bench_scale").main(["--quick"])
+    assert {(r["devices"], r["output"]) for r in rows} == {
+        (d, o) for d in (1, 2) for o in ("counts", "raster_bool")}
+    for r in rows:
+        assert r["state_devices"] == r["devices"]  # the states really are split
+        assert r["neuron_steps_per_s"] > 0 and r["min_s"] <= r["median_s"] <= r["max_s"]
+    # the same population fires the same spikes whatever the number of devices
+    assert len({r["spikes"] for r in rows}) == 1 and rows[0]["spikes"] > 0
+    assert "| output | devices |" in capsys.readouterr().out
+
+
+def test_train_quick(capsys):
+    # W3: each system in its own subprocess; the peers are skipped where not installed
+    rows = _load("bench_train").main(["--quick", "--systems", "spikax,spikax-loop"])
+    assert [r["system"] for r in rows] == ["spikax", "spikax-loop"]
+    for r in rows:
+        assert r["ms_per_step"] > 0 and r["min_ms"] <= r["ms_per_step"] <= r["max_ms"]
+        assert r["compile_s"] >= 0 and r["peak_rss_mb"] > 0
+        assert 0 < r["rate_hidden"] < 1 and 0 < r["rate_out"] < 1  # the layers fire
+        assert len(r["losses"]) == 2 + 3 and r["losses"][-1] < r["losses"][0]  # it learns
+    # hoisting the first Linear out of the loop changes nothing but the speed
+    a, b = rows
+    assert abs(a["losses"][0] - b["losses"][0]) <= 1e-4 * a["losses"][0]
+    assert abs(a["rate_hidden"] - b["rate_hidden"]) <= 0.01 * a["rate_hidden"]
+    assert "| system | ms / step" in capsys.readouterr().out
+
+
+def test_compile_quick(capsys):
+    import brainstate
+
+    with brainstate.environ.context():
+        rows = _load("bench_compile").main(["--quick"])
+    assert [(r["model"], r["steps"]) for r in rows] == [("LIF", 10), ("LIF", 1000)]
+    for r in rows:
+        assert r["first_call_s"] >= r["compile_s"] > 0 and r["run_s"] > 0
+        assert r["trace_s"] > 0 and r["lower_s"] > 0 and r["xla_s"] > 0
+    # the compiled program is a loop: it does not grow with T
+    assert rows[0]["hlo_lines"] == rows[1]["hlo_lines"]
+    assert rows[1]["rate_hz"] > 0
+    assert "| model | simulate, T = 10 (s)" in capsys.readouterr().out
+
+
+def test_memory_quick(capsys):
+    import brainstate
+
+    bench = _load("bench_memory")
+    with brainstate.environ.context():
+        rows = bench.main(["--quick"])
+    by = {r["config"]: r for r in rows}
+    assert set(by) == set(bench.CONFIGS)
+    assert by["none"]["grad_max_abs"] > 0  # a real gradient
+    for r in rows:  # checkpointing changes the memory, not the gradient
+        assert r["max_rel_diff"] <= 1e-6 and r["s_per_grad"] > 0
+    # blocks of sqrt(T) steps keep only the block boundaries: less than plain BPTT
+    assert by["segment"]["xla_temp_mb"] < by["none"]["xla_temp_mb"]
+    assert "| checkpointing |" in capsys.readouterr().out
