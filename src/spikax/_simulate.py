@@ -200,7 +200,8 @@ def _progress_print(k, total):
 # ---------------------------------------------------------------------------------- the loop
 def _make_body(model_ref, cfg):
     """The (un-jitted) simulation of one chunk:
-    ``body(xs, t0_ms, k0, total, bufs) -> (records, counts)``.
+    ``body(xs, t0_ms, k0, total, bufs, pending, s0) -> (records, counts)``; step ``k`` of
+    the run (``k0`` is the chunk's first) runs at ``t = t0 + (s0 + k) * dt``.
 
     ``cfg`` is hashable and static: (records, every, neurons, spikes, kind, fn, n_steps,
     progress (0 or the total steps), checkpoint, dt_ms). ``bufs`` is None (the records are
@@ -212,7 +213,7 @@ def _make_body(model_ref, cfg):
     idx = None if neurons is None else np.asarray(neurons)
     freq = max(1, progress // 20)  # `progress` is 0 (off) or the total number of steps
 
-    def body(xs, t0_ms, k0, total, bufs=None, pending=()):
+    def body(xs, t0_ms, k0, total, bufs=None, pending=(), s0=0):
         global _TRACE_COUNT
         _TRACE_COUNT += 1
         model = model_ref()
@@ -225,7 +226,7 @@ def _make_body(model_ref, cfg):
                 if getattr(nodes[path], attr, None) is None:
                     setattr(nodes[path], attr, {})
                 getattr(nodes[path], attr)[key] = value * (k == 0)
-            t = (t0_ms + k * dt_ms) * u.ms
+            t = (t0_ms + (s0 + k) * dt_ms) * u.ms  # integer step first: exact on resume
             with brainstate.environ.context(t=t):
                 if kind == "callable":
                     x = fn(t)
@@ -373,7 +374,8 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
              record: str | Sequence[str] = (_SPIKE,), every: int = 1,
              neurons=None, spikes: str = "float", t0=0.0 * u.ms, progress: bool = False,
              chunk: int | None = None, checkpoint: bool = False,
-             reset: bool = True, out: SimulationResult | None = None) -> SimulationResult:
+             reset: bool = True, out: SimulationResult | None = None,
+             start_step: int = 0) -> SimulationResult:
     r"""Run ``model`` over time in one compiled scan and return the recorded traces.
 
     Parameters
@@ -427,6 +429,12 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
     reset : bool, default True
         Reset the states (``brainstate.nn.reset_all_states`` with the batch size the states
         have) before running; ``False`` continues from the current states.
+    start_step : int, default 0
+        Index of the first step in a longer simulation: step ``k`` of this call runs with
+        ``t = t0 + (start_step + k) * dt``. Resuming a run after ``N`` steps with
+        ``reset=False, start_step=N`` gives every step the bit-identical time of the
+        uninterrupted run (``t0=N * dt`` would round differently in the last bit, which
+        flips refractory comparisons that sit exactly on a tie).
     out : SimulationResult, optional
         A previous result of the same configuration (same ``record``, ``spikes``, ``every``,
         ``neurons``, number of steps and shapes) whose arrays are *donated*: the new records
@@ -466,6 +474,11 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
     (True, True)
     """
     # ---- arguments
+    if isinstance(start_step, bool) or not isinstance(start_step, (int, np.integer)) or \
+            start_step < 0:
+        raise ValueError(f"simulate: `start_step` must be an integer >= 0; got "
+                         f"{start_step!r}.")
+    start_step = int(start_step)
     if not isinstance(spikes, str) or spikes not in _SPIKE_MODES:
         raise ValueError(f"simulate: `spikes` must be one of {_SPIKE_MODES}; got {spikes!r}.")
     if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
@@ -568,7 +581,8 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
             x_c = None if xs is None else (xs if chunk is None else xs[start:start + m])
             if bufs is not None and any(b.shape[0] != -(-m // every) for b in bufs.values()):
                 bufs = None  # the shorter last chunk: fresh buffers
-            args = (x_c, jnp.asarray(t0_ms), jnp.asarray(start), jnp.asarray(n), bufs, pending)
+            args = (x_c, jnp.asarray(t0_ms), jnp.asarray(start), jnp.asarray(n), bufs, pending,
+                    jnp.asarray(start_step))
             rec, c = run(*args)
             for name, v in rec.items():
                 units.setdefault(name, u.get_unit(v))
@@ -586,5 +600,5 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
         recorded = {}
         for name, _ in records:
             recorded[name] = counts if (name == _SPIKE and spikes == "counts") else rec[name]
-        t = (t0_ms + dt_ms * jnp.arange(0, n, every)) * u.ms
+        t = (t0_ms + dt_ms * (start_step + jnp.arange(0, n, every))) * u.ms
         return SimulationResult(t, recorded, dt_q)
