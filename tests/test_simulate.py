@@ -158,9 +158,11 @@ def test_compiled_function_is_cached():
     m = _model(NEURONS[0])
     xs = jnp.ones((64, N)) * 3.0 * u.mA
     simulate(m, xs, record=("spike", "V"), every=2)
+    simulate(m, xs, record=("spike", "V"), every=2, reset=False)  # its own program
     n = sim_mod._TRACE_COUNT
     r = simulate(m, xs * 0.5, record=("spike", "V"), every=2)
     simulate(m, xs, record=("spike", "V"), every=2, t0=3 * u.ms, reset=False)
+    simulate(m, xs, record=("spike", "V"), every=2, start_step=7, reset=False)
     assert sim_mod._TRACE_COUNT == n
     assert r["V"].shape == (32, N)
     # a chunked run compiles a bounded number of chunks, not one per chunk: the first, the

@@ -209,7 +209,8 @@ def _make_body(model_ref, cfg):
     records are written into them in place, so when the caller donates them no new memory
     is touched (the big cost of a raster: first-touch page faults of a fresh T x N array).
     """
-    records, every, neurons, spikes, kind, fn, n_steps, progress, ckpt, dt_ms, shots = cfg
+    (records, every, neurons, spikes, kind, fn, n_steps, progress, ckpt, dt_ms, shots,
+     reset_in) = cfg
     idx = None if neurons is None else np.asarray(neurons)
     freq = max(1, progress // 20)  # `progress` is 0 (off) or the total number of steps
 
@@ -217,6 +218,8 @@ def _make_body(model_ref, cfg):
         global _TRACE_COUNT
         _TRACE_COUNT += 1
         model = model_ref()
+        if reset_in is not None:  # ("reset", batch size): reset inside the compiled program
+            brainstate.nn.reset_all_states(model, reset_in[1])
         states = _state_names(model)
         nodes = model.nodes()
 
@@ -558,10 +561,14 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
             # tracers in states, so run under a state trace and put the states back after.
             trace = stack.enter_context(brainstate.StateTraceStack())
             stack.callback(trace.recovery_original_values)
+        reset_in = None
         if reset:
             placed = {} if traced else shardings(model)
-            brainstate.nn.reset_all_states(model, _batch_size(model))
-            restore_shardings(placed)  # a sharded population stays sharded (spikax.shard)
+            if traced or placed:
+                brainstate.nn.reset_all_states(model, _batch_size(model))
+                restore_shardings(placed)  # a sharded population stays sharded (spikax.shard)
+            else:  # compiled with the loop: no per-call eager work (ms at small N)
+                reset_in = ("reset", _batch_size(model))
         size = n if chunk is None else min(int(chunk), n)
         timed = [name for name, _ in records if not (name == _SPIKE and spikes == "counts")]
         units, bufs = {}, None
@@ -576,7 +583,7 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
         for start in range(0, n, size):
             m = min(size, n - start)
             cfg = (records, every, neurons, spikes, kind, fn, m, n if progress else 0,
-                   bool(checkpoint), dt_ms, shots)
+                   bool(checkpoint), dt_ms, shots, reset_in if start == 0 else None)
             run = _make_body(weakref.ref(model), cfg) if traced else _get_compiled(model, cfg)
             x_c = None if xs is None else (xs if chunk is None else xs[start:start + m])
             if bufs is not None and any(b.shape[0] != -(-m // every) for b in bufs.values()):
