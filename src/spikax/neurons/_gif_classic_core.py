@@ -180,6 +180,10 @@ def gif_classic_step(p: GifClassicParams, s: GifClassicState, I, dt, t, *,
     refr = jax.lax.stop_gradient((t - last) <= p.tau_ref)
     V = jnp.where(refr, V0, V)  # only V is held during the refractory period
     spike = spk_fun(V - th0)  # the threshold from before the step
+    # Materialise V and the spike once: without the barrier XLA (CPU) recomputes the whole
+    # integration inside the fusion of every state it writes, each reading all the old
+    # states, and copies the old states each step to keep them alive (1.3-1.6x slower).
+    V, spike = jax.lax.optimization_barrier((V, spike))
     fired = jax.lax.stop_gradient(spike) > 0
     V = _reset(V, V - (th0 - p.V_reset) if soft_reset else p.V_reset, spike, fired)
     I1 = _reset(I1, p.R1 * I1 + p.A1, spike, fired)
