@@ -37,12 +37,19 @@ def test_glif_quick(capsys):
 
     with brainstate.environ.context():
         rows = _load("bench_glif").main(["--quick"])
-    ours = next(r for r in rows if r["system"] == "spikax")
-    assert ours["neuron_steps_per_s"] > 0 and ours["rate_hz"] > 0
-    nest = [r for r in rows if r["system"] == "NEST"]
-    if nest:  # same dynamics when NEST is installed: same firing rate
-        assert nest[0]["rate_hz"] == ours["rate_hz"]
-    assert "| N | system |" in capsys.readouterr().out
+    ours = [r for r in rows if r["system"] == "spikax"]
+    assert [r["mode"] for r in ours] == ["counts", "raster_bool"]  # through spikax.simulate
+    for r in ours:
+        assert r["precision"] == 32  # the protocol's default
+        assert r["neuron_steps_per_s"] > 0 and r["min_s"] <= r["median_s"] <= r["max_s"]
+    # GLIF5 under 600 pA: two spikes per neuron in the 100 quick steps, in every output
+    assert [r["rate_hz"] for r in ours] == [200.0, 200.0]
+    # the peers (brainspikes, NEST) where installed: same dynamics, same firing rate
+    assert all(r["rate_ok"] and r["rate_hz"] == 200.0 for r in rows)
+    out = capsys.readouterr().out
+    assert "| N | system | output |" in out
+    for peer in ("brainspikes", "NEST"):  # a missing peer is said to be skipped
+        assert peer in {r["system"] for r in rows} or f'"skipped": "{peer}"' in out
 
 
 def test_scale_quick(capsys):
