@@ -119,10 +119,11 @@ def _place(state, sharding) -> None:
     state.value = arr if unit.is_unitless else u.Quantity(arr, unit=unit)
 
 
-def shardings(model) -> dict:
-    """``{state: sharding}`` for the states of ``model`` placed on more than one device."""
+def shardings(model, states=None) -> dict:
+    """``{state: sharding}`` for the states of ``model`` (or the given ``states``) placed on
+    more than one device."""
     out = {}
-    for state in model.states().values():
+    for state in (model.states().values() if states is None else states):
         m = u.get_mantissa(state.value)
         sh = getattr(m, "sharding", None)
         if isinstance(m, jax.Array) and not isinstance(m, jax.core.Tracer) and sh is not None \

@@ -3,7 +3,7 @@
 What brainpy 2.x users had in ``DSRunner`` with monitors: inputs per step or as a function of
 time, recording of named states every k-th step and for a subset of neurons, spikes as float,
 bool or per-neuron counts, a progress bar, chunked runs for long simulations, and
-differentiability (``jax.grad``, optionally with ``jax.checkpoint``'d steps).
+differentiability (``jax.grad``, optionally with checkpointed segments of steps).
 """
 
 from __future__ import annotations
@@ -90,15 +90,50 @@ class SimulationResult:
 
 
 # ---------------------------------------------------------------------------------- helpers
-def _under_trace(model) -> bool:
+def _under_trace(model, states=None) -> bool:
     """True inside a JAX transformation, told with public API only: under ``jit`` every new
     array is staged out (a tracer); under ``grad``/``vmap`` the transformed values reach the
     loop through the model's parameters or states."""
     if isinstance(jnp.zeros(()), jax.core.Tracer):
         return True
     params = [v for k, v in vars(model).items() if not k.startswith("_") and not callable(v)]
-    states = [st.value for st in _state_names(model).values()]
+    states = [st.value for st in (states or _state_names(model)).values()]
     return _is_tracer((params, states))
+
+
+def _captures_tracer(fn, depth: int = 3) -> bool:
+    """True when the callable input closes over JAX tracers (e.g. ``lambda t: drive * w``
+    inside ``jax.grad`` with respect to ``w``): then the loop must be traced inline."""
+    if depth < 0:
+        return False
+    import functools
+
+    if isinstance(fn, functools.partial):
+        return _is_tracer((fn.args, fn.keywords)) or _captures_tracer(fn.func, depth - 1)
+    values = [c.cell_contents for c in (getattr(fn, "__closure__", None) or ())
+              if _cell_filled(c)]
+    values += list(getattr(fn, "__defaults__", None) or ())
+    if getattr(fn, "__self__", None) is not None and not isinstance(fn.__self__, type):
+        values.append(fn.__self__)
+    for v in values:
+        if callable(v) and not hasattr(v, "shape"):
+            if _captures_tracer(v, depth - 1):
+                return True
+        else:
+            try:
+                if _is_tracer(v):
+                    return True
+            except Exception:  # not a pytree of arrays: cannot hold a tracer we can use
+                continue
+    return False
+
+
+def _cell_filled(cell) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:  # an empty cell (a name assigned later)
+        return False
+    return True
 
 
 def _in_brainstate_trace() -> bool:
@@ -125,7 +160,7 @@ def _state_names(model) -> dict:
     return out
 
 
-def _resolve_records(model, record) -> tuple:
+def _resolve_records(model, record, states=None) -> tuple:
     """The canonical state path of every name in ``record`` (``'spike'`` stays ``'spike'``)."""
     if isinstance(record, str):
         record = (record,)
@@ -134,7 +169,7 @@ def _resolve_records(model, record) -> tuple:
     except TypeError:
         raise TypeError(f"simulate: `record` must be a name or a sequence of names; got "
                         f"{record!r}.") from None
-    states = _state_names(model)
+    states = _state_names(model) if states is None else states
     allowed = [_SPIKE] + sorted(states)
     out = []
     for name in record:
@@ -155,9 +190,9 @@ def _resolve_records(model, record) -> tuple:
     return tuple(zip(record, out))
 
 
-def _batch_size(model):
+def _batch_size(model, nodes=None):
     """The batch size the states were initialised with (None if unbatched or unknown)."""
-    for node in model.nodes().values():
+    for node in (model.nodes() if nodes is None else nodes).values():
         shape = getattr(node, "varshape", None)
         if shape is None:
             continue
@@ -241,9 +276,6 @@ def _make_body(model_ref, cfg):
                     lambda kk: None, k)
             return spk
 
-        if ckpt:
-            one = brainstate.transform.checkpoint(one)
-
         def sub(a):
             if idx is None or np.ndim(u.get_mantissa(a)) == 0:
                 return a
@@ -300,10 +332,33 @@ def _make_body(model_ref, cfg):
             xb = None if xs is None else xs[:n_blocks * every].reshape(
                 (n_blocks, every) + tuple(xs.shape[1:]))
             kb = k0 + every * jnp.arange(n_blocks)
-            carry, rec = brainstate.transform.scan(
-                lambda c, kx: block(c, kx[0], kx[1], every, kx[2]), carry,
-                (kb, xb, jnp.arange(n_blocks)))
-            blocks.append(rec)
+            jb = jnp.arange(n_blocks)
+
+            def scan_blocks(c, kxj):
+                return brainstate.transform.scan(
+                    lambda c2, kx: block(c2, kx[0], kx[1], every, kx[2]), c, kxj)
+
+            # checkpointed segments of `ckpt` blocks: under jax.grad only the carry at each
+            # segment start is stored, a segment's steps are recomputed in the backward pass
+            # (memory ~ T/ckpt + ckpt states: sqrt(T) for ckpt = sqrt(T)). Not with donated
+            # buffers (never differentiated; the buffers would be saved per segment).
+            seg = ckpt if bufs is None else 0
+            n_seg = n_blocks // seg if seg else 0
+            if n_seg:
+                def split(a):
+                    return None if a is None else a[:n_seg * seg].reshape(
+                        (n_seg, seg) + tuple(a.shape[1:]))
+
+                carry, rec = brainstate.transform.scan(
+                    brainstate.transform.checkpoint(scan_blocks), carry,
+                    (split(kb), split(xb), split(jb)))
+                blocks.append(jax.tree_util.tree_map(
+                    lambda a: a.reshape((n_seg * seg,) + tuple(a.shape[2:])), rec,
+                    is_leaf=u.math.is_quantity))
+            if n_seg * seg < n_blocks:
+                r = slice(n_seg * seg, None)
+                carry, rec = scan_blocks(carry, (kb[r], None if xb is None else xb[r], jb[r]))
+                blocks.append(rec)
         if tail:
             xt = None if xs is None else xs[n_blocks * every:]
             carry, rec = block(carry, k0 + n_blocks * every, xt, tail, n_blocks)
@@ -314,7 +369,9 @@ def _make_body(model_ref, cfg):
         if bufs is not None:
             rec = bufs
         else:
-            rec = blocks[0] if len(blocks) == 1 else _concat(blocks, on_host=False)
+            blocks = [b for b in blocks if b]
+            rec = {} if not blocks else blocks[0] if len(blocks) == 1 else \
+                _concat(blocks, on_host=False)
         if counts is not None:
             counts = sub(counts)
         return rec, counts
@@ -322,10 +379,10 @@ def _make_body(model_ref, cfg):
     return body
 
 
-def _get_compiled(model, cfg):
+def _get_compiled(model, cfg, states):
     key = (cfg, brainstate.environ.get_precision() if hasattr(
         brainstate.environ, "get_precision") else None,
-        tuple(id(s) for s in model.states().values()))
+        tuple(id(s) for s in states.values()))
     per_model = _CACHE.setdefault(model, {})
     fn = per_model.get(key)
     if fn is None:
@@ -335,11 +392,21 @@ def _get_compiled(model, cfg):
     return fn
 
 
-def _take_one_shots(model):
+def _segment(checkpoint, steps, every) -> int:
+    """Checkpoint segment length in record blocks (0: no checkpointing)."""
+    if checkpoint is False or checkpoint is None:
+        return 0
+    n_blocks = steps // every
+    if checkpoint is True:
+        return max(1, int(round(np.sqrt(n_blocks))))
+    return int(checkpoint) // every
+
+
+def _take_one_shots(model, nodes=None):
     """Pop the pending one-shot (array) inputs of every node of ``model``:
     ``(keys, values)`` with keys ``(node path, table attribute, input key)``."""
     keys, values = [], []
-    for path, node in model.nodes().items():
+    for path, node in (model.nodes() if nodes is None else nodes).items():
         for attr in ("_current_inputs", "_delta_inputs"):
             table = getattr(node, attr, None)
             if isinstance(table, dict):
@@ -376,7 +443,7 @@ def _donor(out, all_names, names, n_rec):
 def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=None,
              record: str | Sequence[str] = (_SPIKE,), every: int = 1,
              neurons=None, spikes: str = "float", t0=0.0 * u.ms, progress: bool = False,
-             chunk: int | None = None, checkpoint: bool = False,
+             chunk: int | None = None, checkpoint: bool | int = False,
              reset: bool = True, out: SimulationResult | None = None,
              start_step: int = 0) -> SimulationResult:
     r"""Run ``model`` over time in one compiled scan and return the recorded traces.
@@ -425,10 +492,14 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
         Run in chunks of ``chunk`` steps: one compiled chunk is reused (plus one for a shorter
         last chunk) and the records are concatenated on the host (NumPy arrays), so device
         memory holds only one chunk of records. Must be a multiple of ``every``.
-    checkpoint : bool, default False
-        Wrap each step in ``jax.checkpoint`` (``brainstate.transform.checkpoint``): under
-        ``jax.grad`` the step's intermediates are recomputed in the backward pass instead
-        of stored, so BPTT memory holds only the states per step. Same gradient.
+    checkpoint : bool or int, default False
+        Gradient checkpointing for BPTT (``brainstate.transform.checkpoint`` on segments of
+        steps): under ``jax.grad`` only the states at each segment start are stored and a
+        segment's steps are recomputed in the backward pass. ``True``: segments of about
+        ``sqrt(T)`` steps, so memory grows like ``sqrt(T)`` instead of ``T`` (T = 10,000:
+        7 MB instead of 237 MB in ``benchmarks/bench_memory.py``, and no slower); an integer
+        ``K``: segments of ``K`` steps (a multiple of ``every``; ``1`` checkpoints each
+        step). Same values and gradients; no effect outside differentiation.
     reset : bool, default True
         Reset the states (``brainstate.nn.reset_all_states`` with the batch size the states
         have) before running; ``False`` continues from the current states.
@@ -487,6 +558,12 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
     if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
         raise ValueError(f"simulate: `every` must be an integer >= 1; got {every!r}.")
     every = int(every)
+    if not (isinstance(checkpoint, bool) or checkpoint is None or (
+            isinstance(checkpoint, (int, np.integer)) and checkpoint >= 1
+            and checkpoint % every == 0)):
+        raise ValueError(f"simulate: `checkpoint` must be a bool or a positive number of "
+                         f"steps that is a multiple of `every` ({every}); got "
+                         f"{checkpoint!r}.")
     if chunk is not None and (isinstance(chunk, bool) or not isinstance(
             chunk, (int, np.integer)) or chunk < 1 or chunk % every):
         raise ValueError(f"simulate: `chunk` must be None or a positive integer multiple of "
@@ -495,7 +572,9 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
                                                                            None)):
         raise TypeError(f"simulate: `model` must be a brainstate module with an `update` "
                         f"method; got {type(model).__name__}.")
-    records = _resolve_records(model, record)
+    graph_states = _state_names(model)  # walk the module graph once per call
+    nodes = model.nodes()
+    records = _resolve_records(model, record, graph_states)
     if neurons is not None:
         arr = np.asarray(neurons)
         if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
@@ -555,7 +634,8 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
         t0_ms = float(_ms(t0, "t0")) if not _is_tracer(t0) else _ms(t0, "t0")
 
         # ---- run
-        traced = _under_trace(model) or _is_tracer(xs)
+        traced = _under_trace(model, graph_states) or _is_tracer(xs) or (
+            kind == "callable" and _captures_tracer(fn))
         if traced and not _in_brainstate_trace():
             # A raw JAX transformation (jax.grad/jit/vmap): brainstate forbids storing its
             # tracers in states, so run under a state trace and put the states back after.
@@ -563,12 +643,12 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
             stack.callback(trace.recovery_original_values)
         reset_in = None
         if reset:
-            placed = {} if traced else shardings(model)
+            placed = {} if traced else shardings(model, graph_states.values())
             if traced or placed:
-                brainstate.nn.reset_all_states(model, _batch_size(model))
+                brainstate.nn.reset_all_states(model, _batch_size(model, nodes))
                 restore_shardings(placed)  # a sharded population stays sharded (spikax.shard)
             else:  # compiled with the loop: no per-call eager work (ms at small N)
-                reset_in = ("reset", _batch_size(model))
+                reset_in = ("reset", _batch_size(model, nodes))
         size = n if chunk is None else min(int(chunk), n)
         timed = [name for name, _ in records if not (name == _SPIKE and spikes == "counts")]
         units, bufs = {}, None
@@ -578,13 +658,15 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
                                  "JAX transformation; drop it there.")
             units, bufs = _donor(out, [name for name, _ in records], timed,
                                  -(-size // every))
-        shots, pending = _take_one_shots(model)
+        shots, pending = _take_one_shots(model, nodes)
         parts, counts = [], None
         for start in range(0, n, size):
             m = min(size, n - start)
             cfg = (records, every, neurons, spikes, kind, fn, m, n if progress else 0,
-                   bool(checkpoint), dt_ms, shots, reset_in if start == 0 else None)
-            run = _make_body(weakref.ref(model), cfg) if traced else _get_compiled(model, cfg)
+                   _segment(checkpoint, m, every), dt_ms, shots,
+                   reset_in if start == 0 else None)
+            run = _make_body(weakref.ref(model), cfg) if traced else \
+                _get_compiled(model, cfg, graph_states)
             x_c = None if xs is None else (xs if chunk is None else xs[start:start + m])
             if bufs is not None and any(b.shape[0] != -(-m // every) for b in bufs.values()):
                 bufs = None  # the shorter last chunk: fresh buffers
@@ -607,5 +689,6 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
         recorded = {}
         for name, _ in records:
             recorded[name] = counts if (name == _SPIKE and spikes == "counts") else rec[name]
-        t = (t0_ms + dt_ms * (start_step + jnp.arange(0, n, every))) * u.ms
+        xp = jnp if traced or _is_tracer(t0_ms) else np  # NumPy: no device dispatch per call
+        t = (t0_ms + dt_ms * (start_step + xp.arange(0, n, every))) * u.ms
         return SimulationResult(t, recorded, dt_q)
