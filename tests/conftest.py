@@ -19,9 +19,11 @@ collect_ignore = ["_sharded_run.py"]
 
 @pytest.fixture(autouse=True)
 def dt():
-    """Every test runs with dt = 0.1 ms (and returns it in ms)."""
-    with brainstate.environ.context(dt=0.1 * u.ms):
+    """Every test runs with dt = 0.1 ms (and returns it in ms) and float64, whatever an
+    earlier test left as the global default (a benchmark's ``main`` sets float32)."""
+    with brainstate.environ.context(dt=0.1 * u.ms, precision=64):
         yield 0.1
+    brainstate.environ.set(precision=64)
 
 
 @pytest.fixture(params=[32, 64], ids=["float32", "float64"])
