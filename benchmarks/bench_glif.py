@@ -49,6 +49,7 @@ import os
 import platform
 import resource
 import statistics
+import sys
 import time
 
 import brainstate
@@ -57,6 +58,9 @@ import jax.numpy as jnp
 import saiunit as u
 
 import spikax
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_w1 import simulate_runner  # noqa: E402
 
 DT = 0.1  # ms
 AMP = 600.0  # pA
@@ -73,19 +77,8 @@ def make_spikax(n, steps, mode):
     """Repeated ``spikax.simulate`` calls; the raster mode donates the previous result."""
     neuron = spikax.glif_psc_double_alpha(n, **FLAGS)
     neuron.init_state()
-    drive = jnp.full((n,), AMP) * u.pA
     spikes = {"counts": "counts", "raster_bool": "bool"}[mode]
-    box = [None]
-
-    def inputs(t):
-        return drive
-
-    def run():
-        box[0] = spikax.simulate(neuron, inputs, steps=steps, spikes=spikes,
-                                 out=None if mode == "counts" else box[0])
-        return box[0]["spike"]
-
-    return run
+    return simulate_runner(neuron, jnp.full((n,), AMP) * u.pA, steps, spikes)
 
 
 def make_brainspikes(brainspike, n, steps, mode):

@@ -22,20 +22,18 @@ import platform
 import statistics
 import subprocess
 import sys
-import time
 
 
 def worker(model, n, steps, devices, repeats):
     """Runs inside the child process: measure and print one JSON record per output mode."""
     import brainstate
-    import jax
     import jax.numpy as jnp
     import saiunit as u
 
     import spikax
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from bench_w1 import MODELS
+    from bench_w1 import MODELS, simulate_runner, time_calls
 
     brainstate.environ.set(precision=32, dt=0.1 * u.ms)
     kwargs, current = MODELS[model]
@@ -43,25 +41,10 @@ def worker(model, n, steps, devices, repeats):
         neuron = getattr(spikax, model)(n, **kwargs)
         neuron.init_state()
         spikax.shard(neuron, devices=devices)
-        drive = jnp.ones((n,)) * current
-        box = [None]
-
-        def run(mode=mode, neuron=neuron, drive=drive, box=box):
-            box[0] = spikax.simulate(neuron, lambda t: drive, steps=steps, spikes=mode,
-                                     out=None if mode == "counts" else box[0])
-            return jax.block_until_ready(box[0]["spike"])
-
-        t0 = time.perf_counter()
-        run()
-        first = time.perf_counter() - t0
-        run()
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            out = run()
-            times.append(time.perf_counter() - t0)
+        run = simulate_runner(neuron, jnp.ones((n,)) * current, steps, mode)
+        first, times, out = time_calls(run, repeats)
         med = statistics.median(times)
-        leaf = neuron.V.value.mantissa if hasattr(neuron.V.value, "mantissa") else neuron.V.value
+        leaf = u.get_mantissa(neuron.V.value)
         print(json.dumps(dict(
             workload="W6", model=model, n=n, steps=steps, devices=devices,
             output="counts" if mode == "counts" else "raster_bool",

@@ -68,13 +68,9 @@ def systems(model):
     return found
 
 
-def make_simulate(cls, model, n, steps, mode):
-    """spikax: repeated ``spikax.simulate`` calls, each donating the previous result."""
-    kwargs, current = MODELS[model]
-    neuron = cls(n, **kwargs)
-    neuron.init_state()
-    drive = jnp.ones((n,)) * current
-    spikes = {"raster": "float", "raster_bool": "bool", "counts": "counts"}[mode]
+def simulate_runner(neuron, drive, steps, spikes):
+    """``run()``: one ``spikax.simulate`` call under the constant ``drive``; unless counting,
+    each call donates the previous result (``out=``), as a user running trials would."""
     box = [None]
 
     def inputs(t):
@@ -82,10 +78,19 @@ def make_simulate(cls, model, n, steps, mode):
 
     def run():
         box[0] = spikax.simulate(neuron, inputs, steps=steps, spikes=spikes,
-                                 out=None if mode == "counts" else box[0])
+                                 out=None if spikes == "counts" else box[0])
         return box[0]["spike"]
 
     return run
+
+
+def make_simulate(cls, model, n, steps, mode):
+    """spikax: repeated ``spikax.simulate`` calls, each donating the previous result."""
+    kwargs, current = MODELS[model]
+    neuron = cls(n, **kwargs)
+    neuron.init_state()
+    spikes = {"raster": "float", "raster_bool": "bool", "counts": "counts"}[mode]
+    return simulate_runner(neuron, jnp.ones((n,)) * current, steps, spikes)
 
 
 def make_runner(cls, model, n, steps, mode):
@@ -112,9 +117,9 @@ def make_runner(cls, model, n, steps, mode):
     return run
 
 
-def measure(cls, model, n, steps, mode, repeats):
-    make = make_simulate if cls.__module__.startswith("spikax") else make_runner
-    run = make(cls, model, n, steps, mode)
+def time_calls(run, repeats):
+    """First call (trace + compile + run), one warm-up, then ``repeats`` timed calls, each
+    ``block_until_ready``'d: ``(first_s, times_s, last_output)``."""
     t0 = time.perf_counter()
     out = jax.block_until_ready(run())
     first = time.perf_counter() - t0
@@ -124,6 +129,12 @@ def measure(cls, model, n, steps, mode, repeats):
         t0 = time.perf_counter()
         out = jax.block_until_ready(run())
         times.append(time.perf_counter() - t0)
+    return first, times, out
+
+
+def measure(cls, model, n, steps, mode, repeats):
+    make = make_simulate if cls.__module__.startswith("spikax") else make_runner
+    first, times, out = time_calls(make(cls, model, n, steps, mode), repeats)
     med = statistics.median(times)
     spikes = float(jnp.sum(out, dtype=jnp.float32))
     return dict(compile_s=max(first - med, 0.0), median_s=med, min_s=min(times),
