@@ -174,6 +174,12 @@ class Neuron(brainstate.nn.Dynamics):
                      unit="ms")
         return dt
 
+    def _independent_neurons(self) -> bool:
+        """True when each neuron evolves from its own states, parameters and input alone,
+        deterministically: :func:`spikax.simulate` may then run the population in tiles
+        (``tile='auto'``). Models that draw random numbers say False."""
+        return True
+
     # ------------------------------------------------------------------ states
     def _initial(self, batch_size: int | None) -> dict:
         """``{name: (state class, initial value)}`` with shape ``(batch_size?, *varshape)``.

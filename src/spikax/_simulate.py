@@ -20,6 +20,7 @@ import numpy as np
 import saiunit as u
 
 from ._sharding import restore_shardings, shardings
+from ._tiling import join_tiles, plan_tiles, slice_neurons, tile_view
 from ._units import MS, to_internal
 
 __all__ = ["simulate", "SimulationResult"]
@@ -245,7 +246,7 @@ def _make_body(model_ref, cfg):
     is touched (the big cost of a raster: first-touch page faults of a fresh T x N array).
     """
     (records, every, neurons, spikes, kind, fn, n_steps, progress, ckpt, dt_ms, shots,
-     reset_in) = cfg
+     reset_in, plan) = cfg
     idx = None if neurons is None else np.asarray(neurons)
     freq = max(1, progress // 20)  # `progress` is 0 (off) or the total number of steps
 
@@ -257,6 +258,7 @@ def _make_body(model_ref, cfg):
             brainstate.nn.reset_all_states(model, reset_in[1])
         states = _state_names(model)
         nodes = model.nodes()
+        fixed = [None]  # a tiled run's per-neuron input that is constant in time
 
         def one(k, x):
             # one-shot inputs registered before the run act in the first step only
@@ -267,7 +269,7 @@ def _make_body(model_ref, cfg):
             t = (t0_ms + (s0 + k) * dt_ms) * u.ms  # integer step first: exact on resume
             with brainstate.environ.context(t=t):
                 if kind == "callable":
-                    x = fn(t)
+                    x = fn(t) if fixed[0] is None else fixed[0]
                 spk = model.update() if kind == "none" else model.update(x)
             if progress:
                 jax.lax.cond(
@@ -293,85 +295,151 @@ def _make_body(model_ref, cfg):
                     out[name] = sub(states[path].value)
             return out
 
-        def put(bufs, j, rec):
-            """Write one record (index ``j``) into the buffers (units were stripped)."""
-            return {name: jax.lax.dynamic_update_index_in_dim(
-                buf, u.get_mantissa(rec[name]).astype(buf.dtype), j, 0)
-                for name, buf in bufs.items()}
+        def run_steps(xs, bufs, col=None):
+            """All steps of the current (sub-)population: ``(records, counts)``. With
+            ``bufs``, record ``j`` is written into them at index ``j`` (and, for a tile, at
+            neuron ``col``)."""
 
-        def block(carry, k, x_blk, size, j):
-            """``size`` steps from global step ``k``; the first is recorded (as record
-            ``j`` when writing into buffers)."""
+            def put(bufs, j, rec):
+                """Write one record (index ``j``) into the buffers (units were stripped)."""
+                out = {}
+                for name, buf in bufs.items():
+                    v = u.get_mantissa(rec[name]).astype(buf.dtype)
+                    if col is None:
+                        out[name] = jax.lax.dynamic_update_index_in_dim(buf, v, j, 0)
+                    else:  # a tile: the neuron axis of a record is 1 + the state's
+                        at = [j] + [0] * v.ndim
+                        at[1 + plan.axis] = col
+                        out[name] = jax.lax.dynamic_update_slice(buf, v[None], at)
+                return out
+
+            def block(carry, k, x_blk, size, j):
+                """``size`` steps from global step ``k``; the first is recorded (as record
+                ``j`` when writing into buffers)."""
+                counts, bufs = carry
+                spk = one(k, None if x_blk is None else x_blk[0])
+                rec = snapshot(spk)
+                if bufs is not None:
+                    bufs, rec = put(bufs, j, rec), None
+                if counts is not None:
+                    counts = counts + spk
+                if size > 1:
+                    def rest(c, kx):
+                        kk, xx = kx
+                        s = one(kk, xx)
+                        return (None if c is None else c + s), None
+                    ks = k + jnp.arange(1, size)
+                    counts, _ = brainstate.transform.scan(
+                        rest, counts, (ks, None if x_blk is None else x_blk[1:]))
+                return (counts, bufs), rec
+
+            counts = None
+            if spikes == "counts":
+                x0 = None if xs is None else xs[0]
+                shape = brainstate.transform.eval_shape(lambda: one(k0, x0))
+                counts = jnp.zeros(shape.shape, shape.dtype)
+
+            n_blocks, tail = divmod(n_steps, every)
+            blocks = []
+            carry = (counts, bufs)
+            if n_blocks:
+                xb = None if xs is None else xs[:n_blocks * every].reshape(
+                    (n_blocks, every) + tuple(xs.shape[1:]))
+                kb = k0 + every * jnp.arange(n_blocks)
+                jb = jnp.arange(n_blocks)
+
+                def scan_blocks(c, kxj):
+                    return brainstate.transform.scan(
+                        lambda c2, kx: block(c2, kx[0], kx[1], every, kx[2]), c, kxj)
+
+                # checkpointed segments of `ckpt` blocks: under jax.grad only the carry at
+                # each segment start is stored, a segment's steps are recomputed in the
+                # backward pass (memory ~ T/ckpt + ckpt states: sqrt(T) for ckpt = sqrt(T)).
+                # Not with donated buffers (never differentiated; the buffers would be
+                # saved per segment).
+                seg = ckpt if bufs is None else 0
+                n_seg = n_blocks // seg if seg else 0
+                if n_seg:
+                    def split(a):
+                        return None if a is None else a[:n_seg * seg].reshape(
+                            (n_seg, seg) + tuple(a.shape[1:]))
+
+                    carry, rec = brainstate.transform.scan(
+                        brainstate.transform.checkpoint(scan_blocks), carry,
+                        (split(kb), split(xb), split(jb)))
+                    blocks.append(jax.tree_util.tree_map(
+                        lambda a: a.reshape((n_seg * seg,) + tuple(a.shape[2:])), rec,
+                        is_leaf=u.math.is_quantity))
+                if n_seg * seg < n_blocks:
+                    r = slice(n_seg * seg, None)
+                    carry, rec = scan_blocks(carry, (kb[r], None if xb is None else xb[r],
+                                                     jb[r]))
+                    blocks.append(rec)
+            if tail:
+                xt = None if xs is None else xs[n_blocks * every:]
+                carry, rec = block(carry, k0 + n_blocks * every, xt, tail, n_blocks)
+                if rec is not None:
+                    blocks.append(jax.tree_util.tree_map(lambda a: a[None], rec,
+                                                         is_leaf=u.math.is_quantity))
             counts, bufs = carry
-            spk = one(k, None if x_blk is None else x_blk[0])
-            rec = snapshot(spk)
             if bufs is not None:
-                bufs, rec = put(bufs, j, rec), None
-            if counts is not None:
-                counts = counts + spk
-            if size > 1:
-                def rest(c, kx):
-                    kk, xx = kx
-                    s = one(kk, xx)
-                    return (None if c is None else c + s), None
-                ks = k + jnp.arange(1, size)
-                counts, _ = brainstate.transform.scan(
-                    rest, counts, (ks, None if x_blk is None else x_blk[1:]))
-            return (counts, bufs), rec
-
-        counts = None
-        if spikes == "counts":
-            x0 = None if xs is None else xs[0]
-            shape = brainstate.transform.eval_shape(lambda: one(k0, x0))
-            counts = jnp.zeros(shape.shape, shape.dtype)
-
-        n_blocks, tail = divmod(n_steps, every)
-        blocks = []
-        carry = (counts, bufs)
-        if n_blocks:
-            xb = None if xs is None else xs[:n_blocks * every].reshape(
-                (n_blocks, every) + tuple(xs.shape[1:]))
-            kb = k0 + every * jnp.arange(n_blocks)
-            jb = jnp.arange(n_blocks)
-
-            def scan_blocks(c, kxj):
-                return brainstate.transform.scan(
-                    lambda c2, kx: block(c2, kx[0], kx[1], every, kx[2]), c, kxj)
-
-            # checkpointed segments of `ckpt` blocks: under jax.grad only the carry at each
-            # segment start is stored, a segment's steps are recomputed in the backward pass
-            # (memory ~ T/ckpt + ckpt states: sqrt(T) for ckpt = sqrt(T)). Not with donated
-            # buffers (never differentiated; the buffers would be saved per segment).
-            seg = ckpt if bufs is None else 0
-            n_seg = n_blocks // seg if seg else 0
-            if n_seg:
-                def split(a):
-                    return None if a is None else a[:n_seg * seg].reshape(
-                        (n_seg, seg) + tuple(a.shape[1:]))
-
-                carry, rec = brainstate.transform.scan(
-                    brainstate.transform.checkpoint(scan_blocks), carry,
-                    (split(kb), split(xb), split(jb)))
-                blocks.append(jax.tree_util.tree_map(
-                    lambda a: a.reshape((n_seg * seg,) + tuple(a.shape[2:])), rec,
-                    is_leaf=u.math.is_quantity))
-            if n_seg * seg < n_blocks:
-                r = slice(n_seg * seg, None)
-                carry, rec = scan_blocks(carry, (kb[r], None if xb is None else xb[r], jb[r]))
-                blocks.append(rec)
-        if tail:
-            xt = None if xs is None else xs[n_blocks * every:]
-            carry, rec = block(carry, k0 + n_blocks * every, xt, tail, n_blocks)
-            if rec is not None:
-                blocks.append(jax.tree_util.tree_map(lambda a: a[None], rec,
-                                                     is_leaf=u.math.is_quantity))
-        counts, bufs = carry
-        if bufs is not None:
-            rec = bufs
-        else:
+                return bufs, counts
             blocks = [b for b in blocks if b]
             rec = {} if not blocks else blocks[0] if len(blocks) == 1 else \
                 _concat(blocks, on_host=False)
+            return rec, counts
+
+        def run_tiles(xs, bufs):
+            """:func:`run_steps` tile by tile (``plan``): each tile's states stay in cache
+            for all steps. Returns ``(records, counts)`` like :func:`run_steps`."""
+            initial = {path: st.value for path, st in states.items()}
+            x0 = None if xs is None else xs[0]
+            const = fn((t0_ms + s0 * dt_ms) * u.ms) if plan.hoist else None
+            # the records and counts of the whole population (shapes from one full step)
+            full = brainstate.transform.eval_shape(lambda: (lambda s: (s, snapshot(s)))(
+                one(k0, x0 if const is None else const)))
+            for path, st in states.items():
+                st.value = initial[path]
+            n_rec = -(-n_steps // every)
+            units = {name: u.get_unit(v) for name, v in full[1].items()}
+            if bufs is None:
+                bufs = {name: jnp.zeros((n_rec,) + tuple(v.shape), v.dtype)
+                        for name, v in full[1].items()}
+            counts = None if spikes != "counts" else jnp.zeros(full[0].shape, full[0].dtype)
+
+            def along(a, lo):  # an input's neuron axis is its last one (when not size 1)
+                if a is None or np.ndim(u.get_mantissa(a)) == 0 or \
+                        np.shape(u.get_mantissa(a))[-1] != plan.n:
+                    return a
+                return slice_neurons(a, lo, plan.tile, np.ndim(u.get_mantissa(a)) - 1)
+
+            def tile_step(bufs, i):
+                lo = jnp.minimum(i * plan.tile, plan.n - plan.tile)
+                with tile_view(model, plan, states, initial, lo):
+                    fixed[0] = along(const, lo)
+                    try:
+                        bufs, c = run_steps(along(xs, lo), bufs, lo)
+                    finally:
+                        fixed[0] = None
+                    new = {path: st.value for path, st in states.items()}
+                    for path, st in states.items():
+                        st.value = initial[path]
+                return bufs, (new, c)
+
+            # the tiles' final states and counts come out stacked (tile index first) and
+            # are joined once at the end (the last tile may overlap the one before)
+            bufs, (tiles, counts) = jax.lax.scan(tile_step, bufs, jnp.arange(plan.n_tiles))
+            for path, st in states.items():
+                st.value = join_tiles(tiles[path], plan, plan.axis) if np.ndim(
+                    u.get_mantissa(initial[path])) else jax.tree_util.tree_map(
+                    lambda a: a[-1], tiles[path])
+            if counts is not None:
+                counts = join_tiles(counts, plan, np.ndim(counts) - 2)
+            rec = {name: v if units[name].is_unitless else u.Quantity(v, unit=units[name])
+                   for name, v in bufs.items()}
+            return rec, counts
+
+        rec, counts = run_steps(xs, bufs) if plan is None else run_tiles(xs, bufs)
         if counts is not None:
             counts = sub(counts)
         return rec, counts
@@ -445,7 +513,7 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
              neurons=None, spikes: str = "float", t0=0.0 * u.ms, progress: bool = False,
              chunk: int | None = None, checkpoint: bool | int = False,
              reset: bool = True, out: SimulationResult | None = None,
-             start_step: int = 0) -> SimulationResult:
+             start_step: int = 0, tile: int | str | None = "auto") -> SimulationResult:
     r"""Run ``model`` over time in one compiled scan and return the recorded traces.
 
     Parameters
@@ -517,6 +585,22 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
         consumed: its arrays are deleted and must not be used afterwards (like
         ``jax.jit(..., donate_argnums=...)``). Not allowed inside a JAX transformation.
         Chunked runs reuse one chunk's device buffers for the next chunk by themselves.
+    tile : 'auto', int or None, default 'auto'
+        Neuron tiling of an uncoupled population: run all steps of a tile of neurons before
+        the next tile, so that a tile's states stay in the CPU cache for the whole run
+        instead of streaming the whole population through memory every step. Only the
+        order of the work changes: the spikes are the same and the values agree to the
+        last bit (an ulp may differ where XLA constant-folds a transcendental of a
+        per-neuron parameter in one layout and computes it at run time in the other).
+        On a 2-core CPU: LIF, N = 1e6, spike counts 1.4x faster; GifRef, GLIF5 1.4x,
+        GIF 1.25x, AdExIFRef 1.1x at N = 1e5 (``benchmarks/bench_w1.py``).
+        ``'auto'``: tile when it is safe and the population is at least two tiles (tiles of
+        about 256 KB of state); an integer: this many neurons per tile (a ``ValueError``
+        when the model cannot be tiled); ``None``: never. Safe means a single spikax neuron
+        population without noise, without inputs registered on the model, with inputs
+        that are per-step arrays, a per-neuron input constant in time, or a callable whose
+        value has no neuron axis, no progress bar and no ``neurons`` subset of a recorded
+        raster. Not applied inside JAX transformations (the caller compiles the loop).
 
     Returns
     -------
@@ -572,6 +656,10 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
                                                                            None)):
         raise TypeError(f"simulate: `model` must be a brainstate module with an `update` "
                         f"method; got {type(model).__name__}.")
+    if not (tile is None or tile is False or tile == "auto" or (
+            isinstance(tile, (int, np.integer)) and not isinstance(tile, bool) and tile >= 1)):
+        raise ValueError(f"simulate: `tile` must be 'auto', None or a positive number of "
+                         f"neurons; got {tile!r}.")
     graph_states = _state_names(model)  # walk the module graph once per call
     nodes = model.nodes()
     records = _resolve_records(model, record, graph_states)
@@ -659,20 +747,37 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
             units, bufs = _donor(out, [name for name, _ in records], timed,
                                  -(-size // every))
         shots, pending = _take_one_shots(model, nodes)
+        plan = None if traced else plan_tiles(
+            tile, model, nodes, graph_states, kind, fn, xs, records, neurons, spikes, shots,
+            progress, _batch_size(model, nodes))
         parts, counts = [], None
         for start in range(0, n, size):
             m = min(size, n - start)
-            cfg = (records, every, neurons, spikes, kind, fn, m, n if progress else 0,
-                   _segment(checkpoint, m, every), dt_ms, shots,
-                   reset_in if start == 0 else None)
-            run = _make_body(weakref.ref(model), cfg) if traced else \
-                _get_compiled(model, cfg, graph_states)
             x_c = None if xs is None else (xs if chunk is None else xs[start:start + m])
             if bufs is not None and any(b.shape[0] != -(-m // every) for b in bufs.values()):
                 bufs = None  # the shorter last chunk: fresh buffers
             args = (x_c, jnp.asarray(t0_ms), jnp.asarray(start), jnp.asarray(n), bufs, pending,
                     jnp.asarray(start_step))
-            rec, c = run(*args)
+
+            def run(plan):
+                cfg = (records, every, neurons, spikes, kind, fn, m, n if progress else 0,
+                       _segment(checkpoint, m, every), dt_ms, shots,
+                       reset_in if start == 0 else None, plan)
+                return (_make_body(weakref.ref(model), cfg) if traced else
+                        _get_compiled(model, cfg, graph_states))(*args)
+
+            result = None
+            if plan is not None and tile == "auto":
+                # a user subclass may keep per-neuron data where the tile view does not
+                # look: then tracing the tiled loop fails, and the plain loop runs instead
+                before = {path: st.value for path, st in graph_states.items()}
+                try:
+                    result = run(plan)
+                except Exception:
+                    for path, st in graph_states.items():
+                        st.value = before[path]
+                    plan = None
+            rec, c = run(plan) if result is None else result
             for name, v in rec.items():
                 units.setdefault(name, u.get_unit(v))
             rec = {name: u.get_mantissa(v) for name, v in rec.items()}

@@ -255,6 +255,9 @@ class GIF(Neuron):
         if self.input_var:
             self.input.value = u.math.zeros_like(self.input.value)
 
+    def _independent_neurons(self) -> bool:
+        return self.noise is None  # the noise draws from brainstate's global random key
+
     def get_spike(self, V=None, V_th=None):
         """``spk_fun(V - V_th)`` (default: the current states)."""
         V = self._internal(self.V.value if V is None else V, "V", MV, allow_bare=True)

@@ -1,0 +1,226 @@
+"""Neuron tiling for :func:`spikax.simulate`: run an uncoupled population tile by tile.
+
+A population of independent neurons can be simulated in any order: all ``T`` steps of the
+first few thousand neurons, then all ``T`` steps of the next ones, and so on. The per-step
+loop over the whole population streams every state through memory once per step (for a
+large population, from DRAM or L3); the tiled loop keeps one tile's states in the core's
+own cache for all ``T`` steps, so only the inputs and records move. The arithmetic is the
+same, element by element: identical spikes, and values equal to the last bit, except that
+XLA may constant-fold a transcendental of a per-neuron parameter (``exp(-dt / tau)``) for
+the whole population and compute it at run time for a tile, which can round differently
+by an ulp (``tests/test_tiling.py``).
+
+The tiles are ``tile`` neurons wide and start at ``min(i * tile, N - tile)``: when ``tile``
+does not divide ``N`` the last tile overlaps the one before, and the overlapping neurons
+are simulated twice with the same result (no padding, one traced tile body).
+
+A plan is only made when every neuron is provably on its own: a single spikax neuron
+module (no sub-modules), no randomness (:meth:`spikax.Neuron._independent_neurons`), no
+registered or pending inputs (they are evaluated for the whole population), states and
+per-neuron parameters laid out as ``(batch?, N, ...)``, and inputs that are per-neuron
+constants, per-step arrays, or callables whose value has no neuron axis.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import NamedTuple
+
+import brainstate
+import jax
+import jax.numpy as jnp
+import numpy as np
+import saiunit as u
+
+__all__ = ["TilePlan", "plan_tiles", "tile_view", "slice_neurons", "join_tiles"]
+
+#: Bytes of state per tile the automatic size aims at (a share of a core's L2 cache).
+TARGET_BYTES = 256 * 1024
+#: Bounds of the automatic tile size (below, the loop overhead per step dominates).
+MIN_TILE, MAX_TILE = 1024, 65536
+
+
+class TilePlan(NamedTuple):
+    """Static description of a tiled run (hashable: it is part of the compile-cache key)."""
+
+    n: int  # neurons
+    tile: int  # neurons per tile
+    n_tiles: int
+    batched: bool  # states are (batch, N, ...): the neuron axis is 1, else 0
+    hoist: bool  # a callable input whose value is per-neuron and constant in time
+
+    @property
+    def axis(self) -> int:
+        """The neuron axis of a state (and of a step's output)."""
+        return 1 if self.batched else 0
+
+
+def _mantissa_shape(value):
+    return tuple(np.shape(u.get_mantissa(value)))
+
+
+def _depends_on_input(fn, t_ms) -> bool:
+    """True when ``fn(t)``'s value depends on ``t`` (data flow through the traced jaxpr)."""
+    closed = jax.make_jaxpr(lambda tm: jax.tree_util.tree_leaves(
+        u.get_mantissa(fn(tm * u.ms))))(t_ms)
+    live = {id(v) for v in closed.jaxpr.invars}  # literals are never in `live`
+    for eqn in closed.jaxpr.eqns:
+        if any(id(v) in live for v in eqn.invars):
+            live.update(id(v) for v in eqn.outvars)
+    return any(id(v) in live for v in closed.jaxpr.outvars)
+
+
+def _why_not(model, nodes, states, kind, fn, xs, records, neurons, spikes, shots,
+             progress, batch):
+    """The reason ``model`` cannot be tiled (None when it can), and ``hoist``."""
+    from ._base import Neuron
+
+    if not isinstance(model, Neuron):
+        return "the model is not a single spikax neuron population", False
+    if len(nodes) != 1:
+        return "the model has sub-modules", False
+    if len(model.varshape) != 1:
+        return f"the population shape {tuple(model.varshape)} is not one-dimensional", False
+    if not model._independent_neurons():
+        return "the neurons are not independent and deterministic (e.g. noise)", False
+    if model._current_inputs or model._delta_inputs or shots:
+        return "inputs are registered on the model (add_current_input/add_delta_input)", False
+    if progress:
+        return "a progress bar is requested", False
+    if neurons is not None and any(not (name == "spike" and spikes == "counts")
+                                   for name, _ in records):
+        return "`neurons` selects a subset of a recorded raster", False
+    n = int(model.varshape[0])
+    lead = (batch, n) if batch is not None else (n,)
+    for path, st in states.items():
+        shape = _mantissa_shape(st.value)
+        if shape and shape[:len(lead)] != lead:
+            return f"state {path!r} has shape {shape}, not (batch?, {n}, ...)", False
+    hoist = False
+    if kind == "array":
+        shape = _mantissa_shape(xs)[1:]
+        if shape and shape[-1] not in (1, n):
+            return f"the inputs' last axis has size {shape[-1]}, not 1 or {n}", False
+    elif kind == "callable":
+        out = jax.eval_shape(lambda: u.get_mantissa(fn(0.0 * u.ms)))
+        if not hasattr(out, "shape"):
+            return "the callable input does not return one array", False
+        if out.shape and out.shape[-1] not in (1, n):
+            return (f"the callable input's last axis has size {out.shape[-1]}, not 1 or "
+                    f"{n}"), False
+        if out.shape and out.shape[-1] == n != 1:
+            if _depends_on_input(fn, jnp.zeros((), jnp.result_type(float))):
+                return "the callable input is per-neuron and changes with time", False
+            hoist = True
+    return None, hoist
+
+
+def _bytes_per_neuron(states, n) -> int:
+    total = 0
+    for st in states.values():
+        m = u.get_mantissa(st.value)
+        size = int(np.prod(np.shape(m)))
+        if size >= n:
+            total += size // n * np.dtype(m.dtype).itemsize
+    return max(total, 1)
+
+
+def plan_tiles(tile, model, nodes, states, kind, fn, xs, records, neurons, spikes, shots,
+               progress, batch):
+    """A :class:`TilePlan`, or None for the untiled loop.
+
+    ``tile``: ``'auto'`` (tile when possible and the population is at least two tiles),
+    None/False (never), or a number of neurons per tile (a ``ValueError`` saying why when
+    the model cannot be tiled).
+    """
+    if tile is None or tile is False:
+        return None
+    why, hoist = _why_not(model, nodes, states, kind, fn, xs, records, neurons, spikes,
+                          shots, progress, batch)
+    if isinstance(tile, str):
+        if why is not None:
+            return None
+        n = int(model.varshape[0])
+        per = _bytes_per_neuron(states, n) * (batch or 1)
+        size = int(np.clip(TARGET_BYTES // per, MIN_TILE, MAX_TILE))
+        if n < 2 * size:
+            return None
+    else:
+        if why is not None:
+            raise ValueError(f"simulate: `tile={tile}` cannot be used here: {why} (tiles need "
+                             f"independent neurons). Use tile='auto' or tile=None.")
+        n = int(model.varshape[0])
+        size = min(int(tile), n)
+    n_tiles = -(-n // size)
+    size = -(-n // n_tiles)  # balanced tiles: the last overlaps the previous one least
+    return TilePlan(n, size, n_tiles, batch is not None, hoist)
+
+
+def slice_neurons(value, lo, size, axis):
+    """``value[..., lo:lo+size, ...]`` along ``axis`` (a Quantity keeps its unit)."""
+    m = u.get_mantissa(value)
+    out = jax.lax.dynamic_slice_in_dim(jnp.asarray(m), lo, size, axis)
+    return out if u.get_unit(value).is_unitless else u.Quantity(out, unit=u.get_unit(value))
+
+
+def join_tiles(stacked, plan: TilePlan, axis):
+    """The population from per-tile values stacked on a new leading axis (``axis`` is the
+    neuron axis of one tile): tiles in order, the last one without the neurons it shares
+    with the one before."""
+    unit = u.get_unit(stacked)
+    m = jnp.moveaxis(u.get_mantissa(stacked), 0, axis)  # (..., n_tiles, tile, ...)
+    shape = m.shape[:axis] + (plan.n_tiles * plan.tile,) + m.shape[axis + 2:]
+    m = m.reshape(shape)
+    extra = plan.n_tiles * plan.tile - plan.n
+    if extra:  # the last tile starts at n - tile: drop its first `extra` neurons
+        cut = (plan.n_tiles - 1) * plan.tile
+        m = jnp.concatenate([jax.lax.slice_in_dim(m, 0, cut, axis=axis),
+                             jax.lax.slice_in_dim(m, cut + extra, cut + plan.tile,
+                                                  axis=axis)], axis=axis)
+    return m if unit.is_unitless else u.Quantity(m, unit=unit)
+
+
+def _per_neuron(value, n) -> bool:
+    shape = _mantissa_shape(value)
+    return len(shape) >= 1 and shape[0] == n
+
+
+def _slice_attr(value, lo, size, n):
+    """Per-neuron arrays (leading axis ``n``), also inside tuples and lists, sliced."""
+    if isinstance(value, tuple | list):
+        parts = [_slice_attr(v, lo, size, n) for v in value]
+        return value if all(a is b for a, b in zip(parts, value)) else type(value)(parts)
+    if (isinstance(value, jax.Array | np.ndarray) or u.math.is_quantity(value)) and \
+            _per_neuron(value, n):
+        return slice_neurons(value, lo, size, 0)
+    return value
+
+
+@contextlib.contextmanager
+def tile_view(model, plan: TilePlan, states, initial: dict, lo):
+    """While inside, ``model`` is the sub-population ``[lo, lo + tile)``: its per-neuron
+    parameters and its states (taken from ``initial``) are slices. Everything is put back
+    on exit."""
+    n = plan.n
+    saved = {}
+    for name, value in vars(model).items():
+        if isinstance(value, brainstate.State) or name.startswith("__"):
+            continue
+        sliced = _slice_attr(value, lo, plan.tile, n)
+        if sliced is not value:
+            saved[name] = value
+    # the population shape is the tile's (models check parameter shapes against it)
+    for name in ("_in_size", "_out_size"):
+        if tuple(getattr(model, name, ()) or ()) == (n,):
+            saved[name] = getattr(model, name)
+    try:
+        for name, value in saved.items():
+            object.__setattr__(model, name, (plan.tile,) if name in ("_in_size", "_out_size")
+                               else _slice_attr(value, lo, plan.tile, n))
+        for path, st in states.items():
+            if _mantissa_shape(initial[path]):
+                st.value = slice_neurons(initial[path], lo, plan.tile, plan.axis)
+        yield
+    finally:
+        for name, value in saved.items():
+            object.__setattr__(model, name, value)
