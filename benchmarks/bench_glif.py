@@ -2,10 +2,10 @@
 
 Same dynamics in every system: NEST's default GLIF5 parameters (``spike_dependent_threshold``,
 ``after_spike_currents`` and ``adapting_threshold`` on; spikax's and brainspikes' defaults are
-NEST's), one receptor, dt = 0.1 ms, a constant 600 pA current, T steps. The current arrives
-with NEST's one-step buffering: NEST gets it from a ``dc_generator`` connected with delay h,
-spikax and brainspikes get ``update(600 pA)`` at every step (both buffer ``x`` for the next
-step), so all three see the same input from the second step on. The firing rate is printed as
+NEST's), one receptor, dt = 0.1 ms, a constant current of 600 pA x 1.0 ... 1.1 across the
+population (``bench_w1.drive_for``: every neuron differs), T steps. NEST gets it as each
+neuron's ``I_e``; spikax and brainspikes get ``update(x)`` at every step and buffer ``x`` for
+the next step, so NEST sees the drive one step earlier (1 step in T). The firing rate is printed as
 a sanity column: rows whose rate differs from NEST's (or from spikax's when NEST is missing)
 by more than 1 % are marked and are not comparable.
 
@@ -55,12 +55,13 @@ import time
 import brainstate
 import jax
 import jax.numpy as jnp
+import numpy as np
 import saiunit as u
 
 import spikax
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_w1 import simulate_runner  # noqa: E402
+from bench_w1 import drive_for, simulate_runner  # noqa: E402
 
 DT = 0.1  # ms
 AMP = 600.0  # pA
@@ -78,7 +79,7 @@ def make_spikax(n, steps, mode):
     neuron = spikax.glif_psc_double_alpha(n, **FLAGS)
     neuron.init_state()
     spikes = {"counts": "counts", "raster_bool": "bool"}[mode]
-    return simulate_runner(neuron, jnp.full((n,), AMP) * u.pA, steps, spikes)
+    return simulate_runner(neuron, drive_for(AMP * u.pA, n), steps, spikes)
 
 
 def make_brainspikes(brainspike, n, steps, mode):
@@ -88,7 +89,7 @@ def make_brainspikes(brainspike, n, steps, mode):
     states = list(neuron.states().values())
     initial = [s.value for s in states]
     count = brainstate.ShortTermState(jnp.zeros(n))
-    drive = jnp.full((n,), AMP) * u.pA
+    drive = drive_for(AMP * u.pA, n)
 
     def step(i):
         with brainstate.environ.context(t=i * DT * u.ms):
@@ -138,9 +139,8 @@ def time_nest(nest, n, steps, repeats, threads):
     nest.resolution = DT
     nest.local_num_threads = threads
     pop = nest.Create("glif_psc_double_alpha", n, params=FLAGS)
-    dc = nest.Create("dc_generator", params={"amplitude": AMP})
+    pop.I_e = list(map(float, np.asarray(drive_for(AMP, n))))  # the JAX systems' drive
     rec = nest.Create("spike_recorder")
-    nest.Connect(dc, pop, syn_spec={"delay": DT})
     nest.Connect(pop, rec)
     nest.Prepare()
     build = time.perf_counter() - t0

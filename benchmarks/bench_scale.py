@@ -33,7 +33,7 @@ def worker(model, n, steps, devices, repeats):
     import spikax
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from bench_w1 import MODELS, simulate_runner, time_calls
+    from bench_w1 import MODELS, drive_for, simulate_runner, time_calls
 
     brainstate.environ.set(precision=32, dt=0.1 * u.ms)
     kwargs, current = MODELS[model]
@@ -41,7 +41,7 @@ def worker(model, n, steps, devices, repeats):
         neuron = getattr(spikax, model)(n, **kwargs)
         neuron.init_state()
         spikax.shard(neuron, devices=devices)
-        run = simulate_runner(neuron, jnp.ones((n,)) * current, steps, mode)
+        run = simulate_runner(neuron, drive_for(current, n), steps, mode)
         first, times, out = time_calls(run, repeats)
         med = statistics.median(times)
         leaf = u.get_mantissa(neuron.V.value)

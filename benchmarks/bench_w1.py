@@ -1,7 +1,8 @@
 """W1/W2: neuron-steps per second of one population under constant suprathreshold input.
 
 Protocol (benchmarks.md): float32, dt = 0.1 ms, T steps, each model with brainpy.state's
-default parameters driven by a constant current that makes it fire (table ``MODELS``).
+default parameters driven by a constant current that makes it fire (table ``MODELS``),
+spread over the population from 1.0x to 1.1x (``drive_for``) so that every neuron differs.
 Outputs: (a) ``raster``, the T x N float spike raster returned, (b) ``raster_bool``, the same
 raster as booleans (spikax only: the same information in a quarter of the bytes), (c)
 ``counts``, spike counts only. spikax runs through ``spikax.simulate`` the way a user would
@@ -55,6 +56,16 @@ MODELS = {
 MODES = ("raster", "raster_bool", "counts")
 
 
+def drive_for(current, n):
+    """The constant per-neuron drive: ``current`` times 1.0 ... 1.1 across the population.
+
+    Every neuron differs, as in any real population. With identical neurons (a uniform
+    drive from identical initial states) a compiler may compute one neuron for all: XLA
+    hoists a tiled run's whole time loop out of its tile loop, which measures nothing.
+    """
+    return current * jnp.linspace(1.0, 1.1, n, dtype=jnp.float32)
+
+
 def systems(model):
     """name -> the model's class in each installed system (same brainpy.state signature)."""
     found = {"spikax": getattr(spikax, model)}
@@ -90,7 +101,7 @@ def make_simulate(cls, model, n, steps, mode):
     neuron = cls(n, **kwargs)
     neuron.init_state()
     spikes = {"raster": "float", "raster_bool": "bool", "counts": "counts"}[mode]
-    return simulate_runner(neuron, jnp.ones((n,)) * current, steps, spikes)
+    return simulate_runner(neuron, drive_for(current, n), steps, spikes)
 
 
 def make_runner(cls, model, n, steps, mode):
@@ -98,7 +109,7 @@ def make_runner(cls, model, n, steps, mode):
     neuron = cls(n, **kwargs)
     neuron.init_state()
     count = brainstate.ShortTermState(jnp.zeros(n))
-    drive = jnp.ones((n,)) * current
+    drive = drive_for(current, n)
 
     def step(i):
         with brainstate.environ.context(t=i * DT * u.ms):
