@@ -3,11 +3,12 @@
 Same dynamics in every system: NEST's default GLIF5 parameters (``spike_dependent_threshold``,
 ``after_spike_currents`` and ``adapting_threshold`` on; spikax's and brainspikes' defaults are
 NEST's), one receptor, dt = 0.1 ms, a constant current of 600 pA x 1.0 ... 1.1 across the
-population (``bench_w1.drive_for``: every neuron differs), T steps. NEST gets it as each
-neuron's ``I_e``; spikax and brainspikes get ``update(x)`` at every step and buffer ``x`` for
-the next step, so NEST sees the drive one step earlier (1 step in T). The firing rate is printed as
-a sanity column: rows whose rate differs from NEST's (or from spikax's when NEST is missing)
-by more than 1 % are marked and are not comparable.
+population (``bench_w1.drive_for``: every neuron differs), T steps. The current arrives with
+NEST's one-step buffering: NEST gets it from one ``dc_generator`` per neuron connected with
+delay h, spikax and brainspikes get ``update(x)`` at every step (both buffer ``x`` for the
+next step), so all three see the same input from the second step on. The firing rate is
+printed as a sanity column: rows whose rate differs from NEST's (or from spikax's when NEST
+is missing) by more than 1 % are marked and are not comparable.
 
 Precision: float32 for the JAX systems (the protocol), ``--float64`` for both in float64.
 NEST always computes in double precision.
@@ -139,8 +140,11 @@ def time_nest(nest, n, steps, repeats, threads):
     nest.resolution = DT
     nest.local_num_threads = threads
     pop = nest.Create("glif_psc_double_alpha", n, params=FLAGS)
-    pop.I_e = list(map(float, np.asarray(drive_for(AMP, n))))  # the JAX systems' drive
+    # the JAX systems' per-neuron drive: one dc_generator per neuron (GLIF has no I_e)
+    amps = [float(a) for a in np.asarray(drive_for(AMP, n))]
+    dc = nest.Create("dc_generator", n, params={"amplitude": amps})
     rec = nest.Create("spike_recorder")
+    nest.Connect(dc, pop, "one_to_one", syn_spec={"delay": DT})
     nest.Connect(pop, rec)
     nest.Prepare()
     build = time.perf_counter() - t0

@@ -55,7 +55,7 @@ def _assert_identical(a, b):
     to the last bits. (A transcendental of a per-neuron parameter, e.g. exp(-dt / tau),
     can be constant-folded by XLA for the whole population and computed at run time for
     a tile, or vice versa: the two roundings may differ by an ulp.)"""
-    for part_a, part_b in zip(a, b):
+    for part_a, part_b in zip(a, b, strict=True):
         assert part_a.keys() == part_b.keys()
         for k in part_a:
             x, y = part_a[k], part_b[k]

@@ -189,7 +189,8 @@ def _slice_attr(value, lo, size, n):
     """Per-neuron arrays (leading axis ``n``), also inside tuples and lists, sliced."""
     if isinstance(value, tuple | list):
         parts = [_slice_attr(v, lo, size, n) for v in value]
-        return value if all(a is b for a, b in zip(parts, value)) else type(value)(parts)
+        same = all(a is b for a, b in zip(parts, value, strict=True))
+        return value if same else type(value)(parts)
     if (isinstance(value, jax.Array | np.ndarray) or u.math.is_quantity(value)) and \
             _per_neuron(value, n):
         return slice_neurons(value, lo, size, 0)
