@@ -229,8 +229,8 @@ def test_registry_covers_braintools_and_all():
     assert {entry[0].__name__ for entry in REGISTRY} == bt_classes
     fns = {entry[1].__name__ for entry in REGISTRY}
     assert fns <= set(bts.__all__)
-    assert set(sx.__all__) == {"heaviside", "Surrogate"} | bt_classes | fns
-    assert len(sx.__all__) == len(set(sx.__all__)) == 38
+    assert set(sx.__all__) == {"heaviside", "crossing", "Surrogate"} | bt_classes | fns
+    assert len(sx.__all__) == len(set(sx.__all__)) == 39
     for name in sx.__all__:
         assert getattr(sx, name).__doc__
     for cls, *_ in REGISTRY:
@@ -673,3 +673,67 @@ def test_equal_surrogates_share_a_static_jit_cache_entry(f32):
     assert len(traces) == 1
     jg(sx.Arctan(alpha=3.0), xs)
     assert len(traces) == 2
+
+
+# --- crossing: spk_fun((v - threshold) / scale) at the cost of one comparison ----------------
+
+
+def _crossing_cases(dtype):
+    """Potentials around, at and exactly on per-neuron thresholds, with per-neuron scales."""
+    rng = np.random.default_rng(0)
+    th = rng.uniform(-60.0, 20.0, 64).astype(dtype)
+    v = (th + rng.normal(0.0, 2.0, 64)).astype(dtype)
+    v[::4] = th[::4]  # exactly at threshold: H(0) = 1
+    v[1::8] = np.nextafter(th[1::8], -np.inf)  # one ulp below: no spike
+    scale = rng.uniform(0.5, 30.0, 64).astype(dtype)
+    return v, th, scale
+
+
+@pytest.mark.parametrize("cls", [sx.Sigmoid, sx.ReluGrad, sx.MultiGaussianGrad,
+                                 sx.SquarewaveFourierSeries])
+def test_crossing_equals_the_composed_call(cls, bits):
+    dtype = {32: np.float32, 64: np.float64}[bits]
+    v, th, scale = _crossing_cases(dtype)
+    sg = cls()
+    composed = lambda v, th, sc: sg((v - th) / sc)  # noqa: E731
+    fused = lambda v, th, sc: sx.crossing(sg, v, th, sc)  # noqa: E731
+    want, got = composed(v, th, scale), jax.jit(fused)(v, th, scale)
+    assert got.dtype == want.dtype == dtype
+    np.testing.assert_array_equal(got, want)
+    assert float(got[0]) == 1.0 and float(got[1]) == 0.0
+    # Derivatives in all three arguments (reverse and forward mode), as the composed call's.
+    g_want = jax.grad(lambda *a: jnp.sum(composed(*a) * jnp.arange(64)), (0, 1, 2))(v, th, scale)
+    g_got = jax.jit(jax.grad(lambda *a: jnp.sum(fused(*a) * jnp.arange(64)), (0, 1, 2)))(
+        v, th, scale)
+    rtol = {32: 1e-6, 64: 1e-14}[bits]
+    for a, b in zip(g_got, g_want):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=0)
+    assert any(bool(jnp.any(g != 0)) for g in g_want)  # the comparison is not vacuous
+    tangent = (np.ones_like(v), np.full_like(th, 0.5), np.full_like(scale, -0.25))
+    _, t_want = jax.jvp(composed, (v, th, scale), tangent)
+    _, t_got = jax.jvp(fused, (v, th, scale), tangent)
+    np.testing.assert_allclose(t_got, t_want, rtol=rtol, atol=0)
+
+
+def test_crossing_broadcasts_batches_and_falls_back(f32):
+    sg = sx.Sigmoid(alpha=2.0)
+    v = jnp.array([[0.5, 1.0], [1.5, 0.9]])
+    # scalar threshold, per-column scale; vmap over rows
+    out = jax.vmap(lambda r: sx.crossing(sg, r, 1.0, jnp.array([1.0, 2.0])))(v)
+    np.testing.assert_array_equal(out, [[0.0, 1.0], [1.0, 0.0]])
+    # the derivative at v = threshold is g(0) / scale = (alpha / 4) / 2
+    assert float(jax.grad(lambda x: sx.crossing(sg, x, 1.0, 2.0))(1.0)) == 0.25
+    # a plain callable, and a Surrogate with its own __call__, are called on the quotient
+    seen = []
+    sx.crossing(lambda x: seen.append(x) or x, jnp.array(3.0), 1.0, 4.0)
+    assert float(seen[0]) == 0.5
+
+    class Shifted(sx.Sigmoid):
+        def __call__(self, x):
+            return super().__call__(x - 0.25)
+
+    assert float(sx.crossing(Shifted(), 1.2, 1.0, 1.0)) == 0.0  # H(0.2 - 0.25)
+    # integer inputs are promoted, as for the surrogates
+    assert sx.crossing(sg, 2, 1, 1).dtype == jnp.result_type(float)
+    with pytest.raises(ValueError, match="hyperparameter of shape"):
+        sx.crossing(sx.Sigmoid(alpha=jnp.ones(3)), jnp.zeros(2), 0.0, 1.0)

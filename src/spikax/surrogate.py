@@ -64,6 +64,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import jax
@@ -74,6 +75,7 @@ from jax.typing import ArrayLike
 
 __all__ = [
     "heaviside",
+    "crossing",
     "Surrogate",
     "Sigmoid",
     "sigmoid",
@@ -190,6 +192,76 @@ def _spike_jvp(grad_fn, static, primals, tangents):
     # Tangents of the hyperparameters are ignored: the step does not depend on them.
     g = jnp.broadcast_to(grad_fn(static, x, *hyper), jnp.shape(x))
     return heaviside(x), (g * x_dot).astype(x_dot.dtype)
+
+
+def _scaled(v, threshold, scale):
+    return (v - threshold) / scale
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0, 1))
+def _crossing(grad_fn, static, v, threshold, scale, *hyper):
+    """``heaviside((v - threshold) / scale)`` for ``scale > 0``, evaluated as ``v >= threshold``.
+
+    Its derivative is ``grad_fn(static, x, *hyper)`` times the derivative of
+    ``x = (v - threshold) / scale`` (in all three arguments).
+    """
+    del grad_fn, static, hyper
+    return _crossing_value(v, threshold, scale)
+
+
+def _crossing_value(v, threshold, scale):
+    shape = jnp.broadcast_shapes(jnp.shape(v), jnp.shape(threshold), jnp.shape(scale))
+    dtype = jnp.result_type(v, threshold, scale)
+    return jnp.broadcast_to(v >= threshold, shape).astype(dtype)
+
+
+@_crossing.defjvp
+def _crossing_jvp(grad_fn, static, primals, tangents):
+    v, threshold, scale, *hyper = primals
+    x, x_dot = jax.jvp(_scaled, (v, threshold, scale), tuple(tangents[:3]))
+    g = jnp.broadcast_to(grad_fn(static, x, *hyper), jnp.shape(x))
+    return _crossing_value(v, threshold, scale), (g * x_dot).astype(x_dot.dtype)
+
+
+def crossing(spk_fun: Callable, v: ArrayLike, threshold: ArrayLike,
+             scale: ArrayLike = 1.0) -> jax.Array:
+    r"""``spk_fun((v - threshold) / scale)`` for a positive ``scale``, at the cost of one comparison.
+
+    This is the spike output of a threshold neuron, e.g. ``crossing(spk_fun, V, V_th,
+    V_th - V_reset)``. For a :class:`Surrogate` (whose ``__call__`` is not overridden) the
+    forward value is computed as ``v >= threshold``, which equals
+    :math:`H((v - \theta)/c)` for every :math:`c > 0` (a floating-point difference is zero
+    only when its operands are equal, and dividing by a positive number keeps its sign),
+    while the derivative is the surrogate gradient at :math:`x = (v - \theta)/c` times the
+    derivative of :math:`x`, exactly as for the composed call. The neuron models evaluate it
+    once or twice per step, so the subtraction and division it saves are a noticeable part
+    of a compute-bound step. Any other callable is simply called on ``(v - threshold) /
+    scale``.
+
+    ``scale`` must be positive (the models guarantee it through ``V_th > V_reset``); it is
+    not checked here, since it may be traced.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> from spikax import surrogate
+    >>> sg = surrogate.Sigmoid()
+    >>> v = jnp.array([0.5, 1.0, 1.5])
+    >>> surrogate.crossing(sg, v, 1.0, 2.0).tolist()
+    [0.0, 1.0, 1.0]
+    >>> float(jax.grad(lambda v: surrogate.crossing(sg, v, 1.0, 2.0))(1.0))  # g(0) / 2
+    0.5
+    """
+    if not (isinstance(spk_fun, Surrogate) and type(spk_fun).__call__ is Surrogate.__call__):
+        return spk_fun((v - threshold) / scale)
+    v, threshold, scale = (jnp.asarray(a) for a in (v, threshold, scale))
+    dtype = jnp.result_type(v, threshold, scale)
+    if not jnp.issubdtype(dtype, jnp.floating):
+        dtype = jnp.result_type(float)
+    v, threshold, scale = (a.astype(dtype) for a in (v, threshold, scale))
+    leaves, treedef = jax.tree_util.tree_flatten(spk_fun)
+    spk_fun._check_hyper(leaves, jnp.broadcast_shapes(v.shape, threshold.shape, scale.shape))
+    return _crossing(_grad_from_tree, treedef, v, threshold, scale, *leaves)
 
 
 def _grad_from_tree(treedef, x, *leaves):
@@ -382,18 +454,22 @@ class Surrogate:
         """
         x = _as_float(x)
         leaves, treedef = jax.tree_util.tree_flatten(self)
+        self._check_hyper(leaves, x.shape)
+        return _spike(_grad_from_tree, treedef, x, *leaves)
+
+    def _check_hyper(self, leaves, shape) -> None:
+        """Every hyperparameter must broadcast to the input ``shape``."""
         for leaf in leaves:
-            shape = jnp.shape(leaf)
+            leaf_shape = jnp.shape(leaf)
             try:
-                ok = jnp.broadcast_shapes(shape, x.shape) == x.shape
+                ok = jnp.broadcast_shapes(leaf_shape, shape) == tuple(shape)
             except ValueError:
                 ok = False
             if not ok:
                 raise ValueError(
-                    f"{type(self).__name__}: hyperparameter of shape {shape} does not "
-                    f"broadcast to the input shape {x.shape}."
+                    f"{type(self).__name__}: hyperparameter of shape {leaf_shape} does not "
+                    f"broadcast to the input shape {tuple(shape)}."
                 )
-        return _spike(_grad_from_tree, treedef, x, *leaves)
 
     def surrogate_grad(self, x: jax.Array) -> jax.Array:
         """The surrogate gradient :math:`g(x)` used as the derivative of the step."""

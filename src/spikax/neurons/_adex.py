@@ -50,7 +50,7 @@ class AdExState(NamedTuple):
 def adex_spike(p: AdExParams, V, spk_fun: Callable = surrogate.relu_grad):
     r"""Spike output $\mathrm{spk\_fun}((V - V_\mathrm{th}) / (V_\mathrm{th} -
     V_\mathrm{reset}))$."""
-    return spk_fun((V - p.V_th) / (p.V_th - p.V_reset))
+    return surrogate.crossing(spk_fun, V, p.V_th, p.V_th - p.V_reset)
 
 
 def adex_step(p: AdExParams, s: AdExState, I, dt, t, spk_fun: Callable = surrogate.relu_grad,

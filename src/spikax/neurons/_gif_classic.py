@@ -263,7 +263,7 @@ class GIF(Neuron):
         V = self._internal(self.V.value if V is None else V, "V", MV, allow_bare=True)
         th = self._internal(self.V_th.value if V_th is None else V_th, "V_th", MV,
                             allow_bare=True)
-        return self.spk_fun(V - th)
+        return surrogate.crossing(self.spk_fun, V, th)
 
     def update(self, x=None):
         """Advance one step ``dt`` under the current ``x`` (added to ``input`` when

@@ -179,7 +179,7 @@ def gif_classic_step(p: GifClassicParams, s: GifClassicState, I, dt, t, *,
     V = V + delta
     refr = jax.lax.stop_gradient((t - last) <= p.tau_ref)
     V = jnp.where(refr, V0, V)  # only V is held during the refractory period
-    spike = spk_fun(V - th0)  # the threshold from before the step
+    spike = surrogate.crossing(spk_fun, V, th0)  # the threshold from before the step
     # Materialise V and the spike once: without the barrier XLA (CPU) recomputes the whole
     # integration inside the fusion of every state it writes, each reading all the old
     # states, and copies the old states each step to keep them alive (1.3-1.6x slower).

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import propagators
+from .. import propagators, surrogate
 from .._units import check_values, is_concrete
 
 __all__ = [
@@ -230,7 +230,7 @@ def strict_spike(U, threshold, scale, spk_fun: Callable):
     the derivative of ``spk_fun((U - threshold) / scale)``. The spike output is
     ``spiked + tangent``, and ``tangent`` also carries gradients into soft resets.
     """
-    s = jnp.asarray(spk_fun((U - threshold) / scale))
+    s = jnp.asarray(surrogate.crossing(spk_fun, U, threshold, scale))
     return U > threshold, s - jax.lax.stop_gradient(s)
 
 

@@ -97,7 +97,7 @@ def iaf_psc_alpha_step(p: IafPscAlphaParams, s: IafPscAlphaState, x, w_ex, w_in,
     dI_ex, I_ex = alpha_psc_advance(ex, s.dI_ex, s.I_ex, w_ex, P11_m1=m1(p.tau_syn_ex))
     dI_in, I_in = alpha_psc_advance(inh, s.dI_in, s.I_in, w_in, P11_m1=m1(p.tau_syn_in))
     # Spike at y3 >= theta: (y3 - theta) / (theta - v_reset) == (V - V_th) / (V_th - V_reset).
-    spike = spk_fun((y3 - theta) / (theta - v_reset))
+    spike = surrogate.crossing(spk_fun, y3, theta, theta - v_reset)
     fired = y3 >= theta
     # Hard reset. The forward value is exactly NEST's; the gradient is LIF's hard reset
     # y3 - (stop_gradient(y3) - v_reset) * spike (1 through y3, -(y3 - v_reset) through spike).
@@ -269,7 +269,7 @@ class iaf_psc_alpha(Neuron):
         """Spike output ``spk_fun((V - V_th) / (V_th - V_reset))`` (default: the state ``V``)."""
         V = self._internal(self.V.value if V is None else V, "V", MV)
         p = self._params()
-        return self.spk_fun((V - p.V_th) / (p.V_th - p.V_reset))
+        return surrogate.crossing(self.spk_fun, V, p.V_th, p.V_th - p.V_reset)
 
     def _synaptic_weights(self, dtype):
         """``(w_ex, w_in)`` [pA]: every delta input split elementwise by sign (one-shot: popped)."""

@@ -14,7 +14,7 @@ import saiunit as u
 from .. import surrogate
 from .._base import Neuron
 from .._units import GOHM, MS, MV, PA
-from ._common import drive_at, exp_euler, reset_from_spike
+from ._common import exp_euler, reset_from_spike
 
 __all__ = ["LIFParams", "LIFState", "lif_step", "lif_spike", "LIF"]
 
@@ -37,7 +37,7 @@ class LIFState(NamedTuple):
 
 def lif_spike(p: LIFParams, V, spk_fun: Callable = surrogate.relu_grad):
     r"""Spike output $\mathrm{spk\_fun}((V - V_\mathrm{th}) / (V_\mathrm{th} - V_\mathrm{reset}))$."""
-    return spk_fun((V - p.V_th) / (p.V_th - p.V_reset))
+    return surrogate.crossing(spk_fun, V, p.V_th, p.V_th - p.V_reset)
 
 
 def lif_step(
@@ -66,7 +66,13 @@ def lif_step(
     """
     V = jnp.asarray(s.V)
     V = reset_from_spike(V, lif_spike(p, V, spk_fun), p.V_th, p.V_reset, soft_reset)
-    V = exp_euler(lambda v: (p.V_rest - v + p.R * drive_at(I, v)) / p.tau, V, dt) + delta
+    if callable(I):
+        V = exp_euler(lambda v: (p.V_rest - v + p.R * I(v)) / p.tau, V, dt)
+    else:
+        # The exponential-Euler step V + dt phi(-dt/tau) (V_inf - V) / tau with its scalar
+        # factors folded into one, -expm1(-dt/tau): a single multiply per neuron and step.
+        V = V + (-jnp.expm1(-dt / p.tau)) * ((p.V_rest + p.R * I) - V)
+    V = V + delta
     return LIFState(V), lif_spike(p, V, spk_fun)
 
 
