@@ -164,9 +164,9 @@ def test_automatic_plan():
     big = spikax.LIF(200_000)
     big.init_state()
     plan = _plan(big)
-    # 8 bytes of state per neuron (V in float64): 256 KB / 8 = 32768 neurons per tile at
-    # most, i.e. 7 tiles, balanced to ceil(200000 / 7) = 28572 neurons each
-    assert plan == TilePlan(n=200_000, tile=28_572, n_tiles=7, batched=False, hoist=False)
+    # 8 bytes of state per neuron (V in float64) + 8 for its input and count: 256 KB / 16 =
+    # 16384 neurons per tile at most, i.e. 13 tiles, balanced to ceil(200000 / 13) = 15385
+    assert plan == TilePlan(n=200_000, tile=15_385, n_tiles=13, batched=False, hoist=False)
     glif = spikax.glif_psc_double_alpha(20_000)
     glif.init_state(3)
     plan = _plan(glif)
@@ -230,3 +230,39 @@ def test_auto_falls_back_when_a_subclass_hides_per_neuron_data():
     np.testing.assert_array_equal(np.asarray(res.V.to_decimal(u.mV)),
                                   np.asarray(want.V.to_decimal(u.mV)))
     assert res.V.to_decimal(u.mV)[-1, -1] > res.V.to_decimal(u.mV)[-1, 0]  # the gain acts
+
+
+def test_auto_with_callables_that_read_the_time_from_environ():
+    """A callable input may read the time from ``brainstate.environ`` (as the loop sets it)
+    rather than from its argument: it is not mistaken for a constant (which would hoist it),
+    and one that fails outside the loop's context does not break ``'auto'``."""
+    n = 40_000  # several LIF tiles in float64
+    drive = jnp.linspace(1.0, 1.1, n) * 1.5 * u.mA
+
+    def ramp(t):  # per-neuron and changing in time, through environ only
+        return drive * (brainstate.environ.get("t") / (0.1 * u.ms))
+
+    m = spikax.LIF(n)
+    m.init_state()
+    with pytest.raises(ValueError, match="changes with time"):
+        spikax.simulate(m, ramp, steps=20, tile=4096)
+    res = spikax.simulate(m, ramp, steps=20, spikes="counts", record=("spike", "V"))
+    ref = spikax.simulate(m, ramp, steps=20, spikes="counts", record=("spike", "V"), tile=None)
+    np.testing.assert_array_equal(np.asarray(res.spike), np.asarray(ref.spike))
+    np.testing.assert_array_equal(np.asarray(res.V.to_decimal(u.mV)),
+                                  np.asarray(ref.V.to_decimal(u.mV)))
+    assert float(jnp.sum(res.spike)) > 0  # the ramp drives spikes: the check is not vacuous
+
+    calls = []
+
+    def strict(t):  # raises unless called inside the loop (where `i` is a traced step)
+        calls.append(t)
+        if len(calls) == 1:
+            raise RuntimeError("only inside the loop")
+        return drive
+
+    with pytest.raises(ValueError, match="inspecting the inputs failed.*only inside"):
+        spikax.simulate(m, strict, steps=5, tile=4096)
+    calls.clear()
+    out = spikax.simulate(m, strict, steps=5, spikes="counts")  # 'auto': the plain loop
+    assert out.spike.shape == (n,)

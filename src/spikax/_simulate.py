@@ -595,8 +595,8 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
         On a 2-core CPU: LIF, N = 1e6, spike counts 1.4x faster; GifRef, GLIF5 1.4x,
         GIF 1.25x, AdExIFRef 1.1x at N = 1e5 (``benchmarks/bench_w1.py``).
         ``'auto'``: tile when it is safe and the population is at least two tiles (tiles of
-        about 256 KB of state); an integer: this many neurons per tile (a ``ValueError``
-        when the model cannot be tiled); ``None``: never. Safe means a single spikax neuron
+        about 256 KB of state, input and counts); an integer: this many neurons per tile
+        (a ``ValueError`` when the model cannot be tiled); ``None``: never. Safe means a single spikax neuron
         population without noise, without inputs registered on the model, with inputs
         that are per-step arrays, a per-neuron input constant in time, or a callable whose
         value has no neuron axis, no progress bar and no ``neurons`` subset of a recorded

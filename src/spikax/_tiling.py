@@ -34,8 +34,10 @@ import saiunit as u
 
 __all__ = ["TilePlan", "plan_tiles", "tile_view", "slice_neurons", "join_tiles"]
 
-#: Bytes of state per tile the automatic size aims at (a share of a core's L2 cache).
+#: Bytes per tile the automatic size aims at (a share of a core's L2 cache): the states,
+#: plus ``EXTRA_BYTES`` per neuron for its input and spike count.
 TARGET_BYTES = 256 * 1024
+EXTRA_BYTES = 8
 #: Bounds of the automatic tile size (below, the loop overhead per step dominates).
 MIN_TILE, MAX_TILE = 1024, 65536
 
@@ -59,10 +61,17 @@ def _mantissa_shape(value):
     return tuple(np.shape(u.get_mantissa(value)))
 
 
+def _call_at(fn, t):
+    """``fn(t)`` as the loop calls it: with ``t`` also in ``brainstate.environ``."""
+    with brainstate.environ.context(t=t):
+        return fn(t)
+
+
 def _depends_on_input(fn, t_ms) -> bool:
-    """True when ``fn(t)``'s value depends on ``t`` (data flow through the traced jaxpr)."""
+    """True when ``fn(t)``'s value depends on ``t`` (data flow through the traced jaxpr; a
+    callable that reads the time from ``brainstate.environ`` counts too)."""
     closed = jax.make_jaxpr(lambda tm: jax.tree_util.tree_leaves(
-        u.get_mantissa(fn(tm * u.ms))))(t_ms)
+        u.get_mantissa(_call_at(fn, tm * u.ms))))(t_ms)
     live = {id(v) for v in closed.jaxpr.invars}  # literals are never in `live`
     for eqn in closed.jaxpr.eqns:
         if any(id(v) in live for v in eqn.invars):
@@ -102,7 +111,7 @@ def _why_not(model, nodes, states, kind, fn, xs, records, neurons, spikes, shots
         if shape and shape[-1] not in (1, n):
             return f"the inputs' last axis has size {shape[-1]}, not 1 or {n}", False
     elif kind == "callable":
-        out = jax.eval_shape(lambda: u.get_mantissa(fn(0.0 * u.ms)))
+        out = jax.eval_shape(lambda: u.get_mantissa(_call_at(fn, 0.0 * u.ms)))
         if not hasattr(out, "shape"):
             return "the callable input does not return one array", False
         if out.shape and out.shape[-1] not in (1, n):
@@ -135,13 +144,19 @@ def plan_tiles(tile, model, nodes, states, kind, fn, xs, records, neurons, spike
     """
     if tile is None or tile is False:
         return None
-    why, hoist = _why_not(model, nodes, states, kind, fn, xs, records, neurons, spikes,
-                          shots, progress, batch)
+    try:
+        why, hoist = _why_not(model, nodes, states, kind, fn, xs, records, neurons, spikes,
+                              shots, progress, batch)
+    except Exception as err:  # e.g. a callable input that fails when traced at t = 0
+        if isinstance(tile, str):
+            return None  # 'auto': the plain loop runs, and reports the error if it recurs
+        raise ValueError(f"simulate: `tile={tile}` cannot be used here: inspecting the "
+                         f"inputs failed ({type(err).__name__}: {err}).") from err
     if isinstance(tile, str):
         if why is not None:
             return None
         n = int(model.varshape[0])
-        per = _bytes_per_neuron(states, n) * (batch or 1)
+        per = (_bytes_per_neuron(states, n) + EXTRA_BYTES) * (batch or 1)
         size = int(np.clip(TARGET_BYTES // per, MIN_TILE, MAX_TILE))
         if n < 2 * size:
             return None
