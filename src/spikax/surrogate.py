@@ -225,7 +225,7 @@ def _crossing_jvp(grad_fn, static, primals, tangents):
 
 def crossing(spk_fun: Callable, v: ArrayLike, threshold: ArrayLike,
              scale: ArrayLike = 1.0) -> jax.Array:
-    r"""``spk_fun((v - threshold) / scale)`` for a positive ``scale``, at the cost of one comparison.
+    r"""``spk_fun((v - threshold) / scale)`` for a positive ``scale``, as one comparison.
 
     This is the spike output of a threshold neuron, e.g. ``crossing(spk_fun, V, V_th,
     V_th - V_reset)``. For a :class:`Surrogate` (whose ``__call__`` is not overridden) the
