@@ -62,7 +62,7 @@ import saiunit as u
 import spikax
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_w1 import drive_for, simulate_runner  # noqa: E402
+from bench_w1 import drive_for, for_loop_runner, simulate_runner  # noqa: E402
 
 DT = 0.1  # ms
 AMP = 600.0  # pA
@@ -89,25 +89,12 @@ def make_brainspikes(brainspike, n, steps, mode):
     neuron.init_state()
     states = list(neuron.states().values())
     initial = [s.value for s in states]
-    count = brainstate.ShortTermState(jnp.zeros(n))
-    drive = drive_for(AMP * u.pA, n)
 
-    def step(i):
-        with brainstate.environ.context(t=i * DT * u.ms):
-            spike = neuron.update(drive)
-        if mode == "raster":
-            return spike
-        count.value = count.value + spike
-
-    @brainstate.transform.jit
-    def loop(values):
-        for state, value in zip(states, values, strict=True):  # no reset_state in brainspikes
+    def restore():  # brainspikes has no reset_state
+        for state, value in zip(states, initial, strict=True):
             state.value = value
-        count.value = jnp.zeros(n)
-        out = brainstate.transform.for_loop(step, jnp.arange(steps))
-        return out if mode == "raster" else count.value
 
-    return lambda: loop(initial)
+    return for_loop_runner(neuron, drive_for(AMP * u.pA, n), steps, mode, restore)
 
 
 def time_jax(runs: dict, repeats):

@@ -104,12 +104,13 @@ def make_simulate(cls, model, n, steps, mode):
     return simulate_runner(neuron, drive_for(current, n), steps, spikes)
 
 
-def make_runner(cls, model, n, steps, mode):
-    kwargs, current = MODELS[model]
-    neuron = cls(n, **kwargs)
-    neuron.init_state()
+def for_loop_runner(neuron, drive, steps, mode, restart):
+    """``run()``: a peer's loop as its users write it, one jit-compiled
+    ``brainstate.transform.for_loop`` of ``neuron.update(drive)`` with ``t`` set every step,
+    from the states ``restart()`` sets; the stacked raster (``mode='raster'``) or the
+    spike counts."""
+    n = drive.shape[-1]
     count = brainstate.ShortTermState(jnp.zeros(n))
-    drive = drive_for(current, n)
 
     def step(i):
         with brainstate.environ.context(t=i * DT * u.ms):
@@ -120,12 +121,20 @@ def make_runner(cls, model, n, steps, mode):
 
     @brainstate.transform.jit
     def run():
-        neuron.reset_state()
+        restart()
         count.value = jnp.zeros(n)
         out = brainstate.transform.for_loop(step, jnp.arange(steps))
         return out if mode == "raster" else count.value
 
     return run
+
+
+def make_runner(cls, model, n, steps, mode):
+    """brainpy.state: :func:`for_loop_runner`, restarting with ``reset_state``."""
+    kwargs, current = MODELS[model]
+    neuron = cls(n, **kwargs)
+    neuron.init_state()
+    return for_loop_runner(neuron, drive_for(current, n), steps, mode, neuron.reset_state)
 
 
 def time_calls(run, repeats):
