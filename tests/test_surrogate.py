@@ -229,8 +229,9 @@ def test_registry_covers_braintools_and_all():
     assert {entry[0].__name__ for entry in REGISTRY} == bt_classes
     fns = {entry[1].__name__ for entry in REGISTRY}
     assert fns <= set(bts.__all__)
-    assert set(sx.__all__) == {"heaviside", "crossing", "Surrogate"} | bt_classes | fns
-    assert len(sx.__all__) == len(set(sx.__all__)) == 39
+    assert set(sx.__all__) == ({"heaviside", "crossing", "crossing_tangent", "Surrogate"}
+                               | bt_classes | fns)
+    assert len(sx.__all__) == len(set(sx.__all__)) == 40
     for name in sx.__all__:
         assert getattr(sx, name).__doc__
     for cls, *_ in REGISTRY:
@@ -713,6 +714,17 @@ def test_crossing_equals_the_composed_call(cls, bits):
     _, t_want = jax.jvp(composed, (v, th, scale), tangent)
     _, t_got = jax.jvp(fused, (v, th, scale), tangent)
     np.testing.assert_allclose(t_got, t_want, rtol=rtol, atol=0)
+    # crossing_tangent: zero in value, the same derivatives
+    carrier = lambda v, th, sc: sx.crossing_tangent(sg, v, th, sc)  # noqa: E731
+    zero = jax.jit(carrier)(v, th, scale)
+    assert zero.dtype == dtype
+    np.testing.assert_array_equal(zero, np.zeros(64, dtype))
+    g_carrier = jax.jit(jax.grad(lambda *a: jnp.sum(carrier(*a) * jnp.arange(64)), (0, 1, 2)))(
+        v, th, scale)
+    for a, b in zip(g_carrier, g_want):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=0)
+    _, t_carrier = jax.jvp(carrier, (v, th, scale), tangent)
+    np.testing.assert_allclose(t_carrier, t_want, rtol=rtol, atol=0)
 
 
 def test_crossing_broadcasts_batches_and_falls_back(f32):
@@ -737,3 +749,24 @@ def test_crossing_broadcasts_batches_and_falls_back(f32):
     assert sx.crossing(sg, 2, 1, 1).dtype == jnp.result_type(float)
     with pytest.raises(ValueError, match="hyperparameter of shape"):
         sx.crossing(sx.Sigmoid(alpha=jnp.ones(3)), jnp.zeros(2), 0.0, 1.0)
+
+
+def test_crossing_tangent_costs_nothing_forward_and_falls_back(f32):
+    sg = sx.Sigmoid(alpha=2.0)
+    v = jnp.linspace(0.0, 2.0, 8)
+    # A strict spike with a surrogate gradient: the carrier adds no work to the forward pass
+    # (no second comparison or subtraction in the compiled program).
+    strict = lambda v: (v > 1.0).astype(v.dtype) + sx.crossing_tangent(sg, v, 1.0, 2.0)  # noqa: E731
+    hlo = jax.jit(strict).lower(v).compile().as_text()
+    assert hlo.count("compare(") == 1 and "subtract(" not in hlo
+    np.testing.assert_array_equal(strict(v), (v > 1.0).astype(v.dtype))
+    # its gradient is the surrogate's, g((v - 1) / 2) / 2, also where the strict test is 0
+    np.testing.assert_allclose(jax.grad(lambda x: jnp.sum(strict(x)))(v),
+                               sg.surrogate_grad((v - 1.0) / 2.0) / 2.0, rtol=1e-6)
+    # other callables: s - stop_gradient(s) of the composed call
+    plain = lambda x: jax.nn.sigmoid(4.0 * x)  # noqa: E731
+    assert float(sx.crossing_tangent(plain, 1.5, 1.0, 2.0)) == 0.0
+    assert float(jax.grad(lambda x: sx.crossing_tangent(plain, x, 1.0, 2.0))(1.0)) == \
+        pytest.approx(0.5)  # 4 * sigmoid'(0) / 2
+    with pytest.raises(ValueError, match="hyperparameter of shape"):
+        sx.crossing_tangent(sx.Sigmoid(alpha=jnp.ones(3)), jnp.zeros(2), 0.0, 1.0)

@@ -76,6 +76,7 @@ from jax.typing import ArrayLike
 __all__ = [
     "heaviside",
     "crossing",
+    "crossing_tangent",
     "Surrogate",
     "Sigmoid",
     "sigmoid",
@@ -198,29 +199,32 @@ def _scaled(v, threshold, scale):
     return (v - threshold) / scale
 
 
-@functools.partial(jax.custom_jvp, nondiff_argnums=(0, 1))
-def _crossing(grad_fn, static, v, threshold, scale, *hyper):
-    """``heaviside((v - threshold) / scale)`` for ``scale > 0``, evaluated as ``v >= threshold``.
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0, 1, 2))
+def _crossing(grad_fn, static, zero, v, threshold, scale, *hyper):
+    """``heaviside((v - threshold) / scale)`` for ``scale > 0``, evaluated as ``v >= threshold``
+    (``zero``: ``0.0`` instead, a carrier of the derivative alone).
 
     Its derivative is ``grad_fn(static, x, *hyper)`` times the derivative of
     ``x = (v - threshold) / scale`` (in all three arguments).
     """
     del grad_fn, static, hyper
-    return _crossing_value(v, threshold, scale)
+    return _crossing_value(v, threshold, scale, zero)
 
 
-def _crossing_value(v, threshold, scale):
+def _crossing_value(v, threshold, scale, zero):
     shape = jnp.broadcast_shapes(jnp.shape(v), jnp.shape(threshold), jnp.shape(scale))
     dtype = jnp.result_type(v, threshold, scale)
+    if zero:
+        return jnp.zeros(shape, dtype)
     return jnp.broadcast_to(v >= threshold, shape).astype(dtype)
 
 
 @_crossing.defjvp
-def _crossing_jvp(grad_fn, static, primals, tangents):
+def _crossing_jvp(grad_fn, static, zero, primals, tangents):
     v, threshold, scale, *hyper = primals
     x, x_dot = jax.jvp(_scaled, (v, threshold, scale), tuple(tangents[:3]))
     g = jnp.broadcast_to(grad_fn(static, x, *hyper), jnp.shape(x))
-    return _crossing_value(v, threshold, scale), (g * x_dot).astype(x_dot.dtype)
+    return _crossing_value(v, threshold, scale, zero), (g * x_dot).astype(x_dot.dtype)
 
 
 def crossing(spk_fun: Callable, v: ArrayLike, threshold: ArrayLike,
@@ -252,8 +256,36 @@ def crossing(spk_fun: Callable, v: ArrayLike, threshold: ArrayLike,
     >>> float(jax.grad(lambda v: surrogate.crossing(sg, v, 1.0, 2.0))(1.0))  # g(0) / 2
     0.5
     """
+    return _crossing_call(spk_fun, v, threshold, scale, zero=False)
+
+
+def crossing_tangent(spk_fun: Callable, v: ArrayLike, threshold: ArrayLike,
+                     scale: ArrayLike = 1.0) -> jax.Array:
+    r"""Zero in value, with the derivative of ``crossing(spk_fun, v, threshold, scale)``.
+
+    Adding it to a spike decided by another rule gives that spike the surrogate gradient:
+    NEST's models fire on the strict test :math:`v > \theta`, so a strict spike with a
+    surrogate gradient is ``(v > threshold).astype(float) + crossing_tangent(...)``. For a
+    :class:`Surrogate` the value is a constant zero, which costs nothing in the forward
+    pass; for other callables it is ``s - stop_gradient(s)`` with ``s`` the composed call.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from spikax import surrogate
+    >>> sg = surrogate.Sigmoid()
+    >>> float(surrogate.crossing_tangent(sg, 1.0, 1.0, 2.0))
+    0.0
+    >>> float(jax.grad(lambda v: surrogate.crossing_tangent(sg, v, 1.0, 2.0))(1.0))
+    0.5
+    """
+    return _crossing_call(spk_fun, v, threshold, scale, zero=True)
+
+
+def _crossing_call(spk_fun, v, threshold, scale, *, zero: bool):
     if not (isinstance(spk_fun, Surrogate) and type(spk_fun).__call__ is Surrogate.__call__):
-        return spk_fun((v - threshold) / scale)
+        s = spk_fun((v - threshold) / scale)
+        return s - jax.lax.stop_gradient(s) if zero else s
     v, threshold, scale = (jnp.asarray(a) for a in (v, threshold, scale))
     dtype = jnp.result_type(v, threshold, scale)
     if not jnp.issubdtype(dtype, jnp.floating):
@@ -261,7 +293,7 @@ def crossing(spk_fun: Callable, v: ArrayLike, threshold: ArrayLike,
     v, threshold, scale = (a.astype(dtype) for a in (v, threshold, scale))
     leaves, treedef = jax.tree_util.tree_flatten(spk_fun)
     spk_fun._check_hyper(leaves, jnp.broadcast_shapes(v.shape, threshold.shape, scale.shape))
-    return _crossing(_grad_from_tree, treedef, v, threshold, scale, *leaves)
+    return _crossing(_grad_from_tree, treedef, zero, v, threshold, scale, *leaves)
 
 
 def _grad_from_tree(treedef, x, *leaves):

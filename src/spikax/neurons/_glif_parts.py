@@ -230,8 +230,7 @@ def strict_spike(U, threshold, scale, spk_fun: Callable):
     the derivative of ``spk_fun((U - threshold) / scale)``. The spike output is
     ``spiked + tangent``, and ``tangent`` also carries gradients into soft resets.
     """
-    s = jnp.asarray(surrogate.crossing(spk_fun, U, threshold, scale))
-    return U > threshold, s - jax.lax.stop_gradient(s)
+    return U > threshold, jnp.asarray(surrogate.crossing_tangent(spk_fun, U, threshold, scale))
 
 
 def blend_reset(spiked, tangent, reset, value, soft: bool):
