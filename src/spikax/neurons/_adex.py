@@ -82,7 +82,11 @@ def adex_step(p: AdExParams, s: AdExState, I, dt, t, spk_fun: Callable = surroga
         exp_term = p.delta_T * jnp.exp(jnp.minimum((v - p.V_T) / p.delta_T, EXP_ARG_MAX))
         return (-(v - p.V_rest) + exp_term - p.R * w_r + p.R * drive_at(I, v)) / p.tau
 
-    v_c = exp_euler(dv, v_r, dt, z_max=DTJ_MAX) + delta
+    v_c = exp_euler(dv, v_r, dt, z_max=DTJ_MAX, materialize=True) + delta
+    # Materialise the new V once: XLA (CPU) would otherwise recompute it, exponential-Euler
+    # factor and all, inside the fusion that updates w (and copy the old states to keep them
+    # alive for it); the old spike time passes along so that it is read before it is written.
+    v_c, v_r, w_r, last = jax.lax.optimization_barrier((v_c, v_r, w_r, last))
     w_c = exp_euler(lambda x: (p.a * (v_c - p.V_rest) - x) / p.tau_w, w_r, dt)
     refr = (t - last) < p.tau_ref
     V, w = jnp.where(refr, v_r, v_c), jnp.where(refr, w_r, w_c)

@@ -88,6 +88,10 @@ def gif_step(p: GifParams, s: GifState, I, dt, t=None, spk_fun: Callable = surro
     V, I1, I2, th = (jnp.asarray(a) for a in s[:4])
     last = jnp.asarray(s.last_spike_time)
     spk = gif_spike(p, V, th, spk_fun)
+    # Materialise the spike once (and pass the old states along, so that each is read before
+    # it is written): XLA (CPU) would otherwise recompute it, division and all, inside the
+    # fusion of every state it resets, and copy the old states every step for them.
+    spk, V, I1, I2, th, last = jax.lax.optimization_barrier((spk, V, I1, I2, th, last))
     v_r = reset_from_spike(V, spk, th, p.V_reset, soft_reset)
     i1_r = I1 + spk * (p.R1 * I1 + p.A1 - I1)
     i2_r = I2 + spk * (p.R2 * I2 + p.A2 - I2)

@@ -88,8 +88,10 @@ def iaf_psc_alpha_step(p: IafPscAlphaParams, s: IafPscAlphaState, x, w_ex, w_in,
     y3 = jnp.where(free, v, y3)
     # Materialise the new V once: without the barrier XLA (CPU) recomputes it inside the
     # fusion of every output it feeds (V, count, spike, spike time), each reading all the
-    # old states, and copies the old states each step to keep them alive (1.3x slower).
-    y3 = jax.lax.optimization_barrier(y3)
+    # old states (1.3x slower). The old states, and the next step's stimulus, pass along so
+    # that every read of an old state comes before the new one is written over it (else XLA
+    # copies them each step).
+    y3, s, I_stim = jax.lax.optimization_barrier((y3, s, jnp.zeros_like(y3) + x))
     count = jnp.where(free, s.refractory_step_count, s.refractory_step_count - 1)
     # float64: NEST's operations; otherwise y + (P11 - 1) y, so P11's rounding doesn't compound.
     exact = jnp.result_type(y3) == jnp.float64
@@ -105,8 +107,7 @@ def iaf_psc_alpha_step(p: IafPscAlphaParams, s: IafPscAlphaState, x, w_ex, w_in,
     y3 = (jnp.where(fired, v_reset, sg(y3)) + (y3 - sg(y3))
           - (sg(y3) - v_reset) * (spike - sg(spike)))
     count = jnp.where(fired, nest_refractory_steps(p.t_ref, dt), count)
-    new = IafPscAlphaState(y3 + p.E_L, dI_ex, I_ex, dI_in, I_in, count,
-                           jnp.zeros_like(y3) + x)
+    new = IafPscAlphaState(y3 + p.E_L, dI_ex, I_ex, dI_in, I_in, count, I_stim)
     return new, spike
 
 

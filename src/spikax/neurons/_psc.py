@@ -58,5 +58,12 @@ def alpha_psc_advance(c: AlphaPSC, y1, y2, w=0.0, *, P11_m1=None):
     Without it, NEST's operations (for bitwise parity in float64).
     """
     if P11_m1 is None:
-        return c.P11 * y1 + c.jump * w, c.P21 * y1 + c.P11 * y2
-    return y1 + (P11_m1 * y1 + c.jump * w), y2 + (P11_m1 * y2 + c.P21 * y1)
+        y2 = c.P21 * y1 + c.P11 * y2
+    else:
+        y2 = y2 + (P11_m1 * y2 + c.P21 * y1)
+    # y2 first, and y1 only after it (the barrier): in a loop the new y1 can then be written
+    # over the old one, which XLA would otherwise copy every step to keep it for y2
+    y2, y1 = jax.lax.optimization_barrier((y2, y1))
+    if P11_m1 is None:
+        return c.P11 * y1 + c.jump * w, y2
+    return y1 + (P11_m1 * y1 + c.jump * w), y2
