@@ -3,7 +3,10 @@ per-step loop over the whole population, for every model, batched or not, float3
 float64, with every kind of input and output; the plan is made only when the neurons are
 independent, and an explicit ``tile`` that cannot be honoured says why."""
 
+import os
+
 import brainstate
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -11,12 +14,41 @@ import saiunit as u
 
 import spikax
 import spikax._simulate as sim_mod
+import spikax._tiling as tiling
 from spikax._tiling import TilePlan, plan_tiles
 
 from .registry import IDS, NEURONS
 
 N = 1003  # 4 tiles of 251 (tile=256 balanced); the last overlaps the one before
 T = 150
+
+
+@pytest.fixture(autouse=True)
+def auto_tiles(monkeypatch):
+    """``tile='auto'`` plans as on a backend where tiles pay (jax 0.12's CPU), whatever this
+    one is, so that its rules are tested everywhere (``test_auto_tiles_only_where_...``
+    checks the switch itself)."""
+    monkeypatch.setattr(tiling, "auto_tiles_pay", lambda: True)
+
+
+def test_auto_tiles_only_where_the_plain_loop_runs_on_one_thread(monkeypatch):
+    """The switch predicts what XLA does with simulate's own plain loop: 'auto' tiles exactly
+    when that loop is compiled into a single-threaded call (jax 0.12's CPU), not when its
+    fusions are split over the cores (jax 0.10) or on another backend."""
+    monkeypatch.undo()
+    tiling.auto_tiles_pay.cache_clear()
+    pays = tiling.auto_tiles_pay()
+    m = spikax.LIF(1 << 18)
+    m.init_state()
+    spikax.simulate(m, lambda t: 1.0 * u.mA, steps=2, spikes="counts", tile=None)
+    (fn,) = sim_mod._CACHE[m].values()
+    args = (None, jnp.asarray(0.0), jnp.asarray(0), jnp.asarray(1 << 18), None, ())
+    text = fn.lower(*args).compile().as_text()
+    assert "while" in text
+    single = "xla_cpu_small_call" in text
+    assert pays == (jax.default_backend() == "cpu" and (single or os.cpu_count() == 1))
+    plan = _plan(m)
+    assert (plan is not None) == pays
 
 
 def _model(spec, batch=None, n=N, **kw):
@@ -163,10 +195,18 @@ def test_automatic_plan():
     assert _plan(small) is None  # fewer than two tiles: the plain loop
     big = spikax.LIF(200_000)
     big.init_state()
-    plan = _plan(big)
-    # 8 bytes of state per neuron (V in float64) + 8 for its input and count: 256 KB / 16 =
-    # 16384 neurons per tile at most, i.e. 13 tiles, balanced to ceil(200000 / 13) = 15385
-    assert plan == TilePlan(n=200_000, tile=15_385, n_tiles=13, batched=False, hoist=False)
+    # 8 bytes of state per neuron (V in float64) + 8 for its input and count. Counts only:
+    # 64 KiB / 16 = 4096 neurons per tile at most, i.e. 49 tiles at least; 50 divides 200000
+    assert _plan(big, spikes="counts") == TilePlan(n=200_000, tile=4_000, n_tiles=50,
+                                                   batched=False, hoist=False)
+    # a raster is recorded: 256 KiB / 16 = 16384 at most, 13 tiles at least, 16 divide 200000
+    assert _plan(big) == TilePlan(n=200_000, tile=12_500, n_tiles=16, batched=False,
+                                  hoist=False)
+    # N = 1003 = 17 * 59 has no divisor in [4, 8): 4 balanced tiles of 251, the last overlaps
+    m = spikax.LIF(N)
+    m.init_state()
+    assert _plan(m, tile=256) == TilePlan(n=N, tile=251, n_tiles=4, batched=False, hoist=False)
+    assert _plan(m, tile=60) == TilePlan(n=N, tile=59, n_tiles=17, batched=False, hoist=False)
     glif = spikax.glif_psc_double_alpha(20_000)
     glif.init_state(3)
     plan = _plan(glif)

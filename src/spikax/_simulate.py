@@ -592,12 +592,15 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
         order of the work changes: the spikes are the same and the values agree to the
         last bit (an ulp may differ where XLA constant-folds a transcendental of a
         per-neuron parameter in one layout and computes it at run time in the other).
-        On a 2-core CPU with jax 0.12: LIF, N = 1e6, spike counts 1.6-1.8x faster; GifRef,
-        GLIF5 1.4x, GIF 1.25x, AdExIFRef 1.1x at N = 1e5 (``benchmarks/bench_w1.py``). With
-        jax 0.10, whose plain loop uses both cores, LIF 1e6 counts run 0.85x tiled.
-        ``'auto'``: tile when it is safe and the population is at least two tiles (tiles of
-        about 256 KB of state, input and counts); an integer: this many neurons per tile
-        (a ``ValueError`` when the model cannot be tiled); ``None``: never. Safe means a
+        On a 2-core CPU with jax 0.12: LIF, N = 1e6, spike counts 1.7x faster; GifRef,
+        GLIF5 1.4x, GIF 1.25x, AdExIFRef 1.1x at N = 1e5 (``benchmarks/bench_w1.py``).
+        ``'auto'``: tile when it is safe, the population is at least two tiles (of about
+        64 KB of state, input and counts; 256 KB when something is recorded per step), and
+        the backend is a CPU whose XLA runs the plain loop on one thread anyway (jax 0.12;
+        jax 0.10 splits it over the cores, which beat tiles for the compute-heavy models;
+        a GPU or TPU never tiles); an integer: at most this many neurons per tile (the
+        count of tiles is rounded up to a divisor of N within a factor 2; a ``ValueError``
+        when the model cannot be tiled); ``None``: never. Safe means a
         single spikax neuron population without noise, without inputs registered on the
         model, with inputs that are per-step arrays, a per-neuron input constant in time,
         or a callable whose value has no neuron axis, no progress bar and no ``neurons``
