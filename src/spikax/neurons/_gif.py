@@ -93,12 +93,21 @@ def gif_step(p: GifParams, s: GifState, I, dt, t=None, spk_fun: Callable = surro
     # fusion of every state it resets, and copy the old states every step for them.
     spk, V, I1, I2, th, last = jax.lax.optimization_barrier((spk, V, I1, I2, th, last))
     v_r = reset_from_spike(V, spk, th, p.V_reset, soft_reset)
-    i1_r = I1 + spk * (p.R1 * I1 + p.A1 - I1)
-    i2_r = I2 + spk * (p.R2 * I2 + p.A2 - I2)
-    th_r = th + spk * (jnp.maximum(p.V_th_reset, th) - th)
+    if refractory:
+        # From here on the old V is read only through v_r and `last` only through refr, so
+        # that each can be overwritten in place (GifRef 1.17e9 -> 1.36e9 neuron-steps/s,
+        # tiled counts; Gif, without refractoriness, ran 4 % slower with the same barriers).
+        refr = (t - last) < p.tau_ref
+        v_r, refr, I1, I2, th = jax.lax.optimization_barrier((v_r, refr, I1, I2, th))
 
-    i1_c = exp_euler(lambda i: -p.k1 * i, i1_r, dt)
-    i2_c = exp_euler(lambda i: -p.k2 * i, i2_r, dt)
+    def currents(I1, I2):  # reset, then decayed over the step
+        i1_r = I1 + spk * (p.R1 * I1 + p.A1 - I1)
+        i2_r = I2 + spk * (p.R2 * I2 + p.A2 - I2)
+        return (i1_r, i2_r, exp_euler(lambda i: -p.k1 * i, i1_r, dt),
+                exp_euler(lambda i: -p.k2 * i, i2_r, dt))
+
+    i1_r, i2_r, i1_c, i2_c = currents(I1, I2)
+    th_r = th + spk * (jnp.maximum(p.V_th_reset, th) - th)
     th_c = exp_euler(lambda x: p.a * (v_r - p.V_rest) - p.b * (x - p.V_th_inf), th_r, dt)
     j1, j2 = (i1_c, i2_c) if late_binding else (i1_r, i2_r)
     v_c = exp_euler(lambda v: (-(v - p.V_rest) + p.R * (j1 + j2 + drive_at(I, v))) / p.tau,
@@ -106,9 +115,12 @@ def gif_step(p: GifParams, s: GifState, I, dt, t=None, spk_fun: Callable = surro
     if not refractory:
         return (GifState(v_c, i1_c, i2_c, th_c, last, v_c >= th_c),
                 gif_spike(p, v_c, th_c, spk_fun))
-    refr = (t - last) < p.tau_ref
     keep = lambda held, new: jnp.where(refr, held, new)  # noqa: E731
-    V, I1, I2, th = keep(v_r, v_c), keep(i1_r, i1_c), keep(i2_r, i2_c), keep(th_r, th_c)
+    V = keep(v_r, v_c)
+    # V is computed before the currents are overwritten in place (it read the old ones)
+    V, I1, I2 = jax.lax.optimization_barrier((V, I1, I2))
+    i1_r, i2_r, i1_c, i2_c = currents(I1, I2)
+    I1, I2, th = keep(i1_r, i1_c), keep(i2_r, i2_c), keep(th_r, th_c)
     fired = V >= th
     last = jax.lax.stop_gradient(jnp.where(fired, t, last))
     return (GifState(V, I1, I2, th, last, jax.lax.stop_gradient(refr | fired)),
