@@ -301,6 +301,15 @@ def test_auto_with_callables_that_read_the_time_from_environ():
             raise RuntimeError("only inside the loop")
         return drive
 
+    def reads_t(t):  # per-neuron and constant: hoisted, and evaluated as the loop would
+        brainstate.environ.get("t")
+        return drive * 20.0  # ~30 mA: fires within the 20 steps
+
+    hoisted = spikax.simulate(m, reads_t, steps=20, spikes="counts", tile=4096)
+    plain = spikax.simulate(m, reads_t, steps=20, spikes="counts", tile=None)
+    np.testing.assert_array_equal(np.asarray(hoisted.spike), np.asarray(plain.spike))
+    assert float(jnp.sum(plain.spike)) > 0
+
     with pytest.raises(ValueError, match="inspecting the inputs failed.*only inside"):
         spikax.simulate(m, strict, steps=5, tile=4096)
     calls.clear()

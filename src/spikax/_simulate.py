@@ -20,7 +20,7 @@ import numpy as np
 import saiunit as u
 
 from ._sharding import restore_shardings, shardings
-from ._tiling import join_tiles, plan_tiles, slice_neurons, tile_view
+from ._tiling import call_at, join_tiles, plan_tiles, slice_neurons, tile_view
 from ._units import MS, to_internal
 
 __all__ = ["simulate", "SimulationResult"]
@@ -394,7 +394,8 @@ def _make_body(model_ref, cfg):
             for all steps. Returns ``(records, counts)`` like :func:`run_steps`."""
             initial = {path: st.value for path, st in states.items()}
             x0 = None if xs is None else xs[0]
-            const = fn((t0_ms + s0 * dt_ms) * u.ms) if plan.hoist else None
+            # evaluated once, as the loop would (with `t` in brainstate.environ too)
+            const = call_at(fn, (t0_ms + s0 * dt_ms) * u.ms) if plan.hoist else None
             # the records and counts of the whole population (shapes from one full step)
             full = brainstate.transform.eval_shape(lambda: (lambda s: (s, snapshot(s)))(
                 one(k0, x0 if const is None else const)))

@@ -38,7 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 import saiunit as u
 
-__all__ = ["TilePlan", "plan_tiles", "tile_view", "slice_neurons", "join_tiles"]
+__all__ = ["TilePlan", "plan_tiles", "tile_view", "slice_neurons", "join_tiles", "call_at"]
 
 #: Bytes per tile the automatic size aims at: the states, plus ``EXTRA_BYTES`` per neuron for
 #: its input and spike count. Counts only: about two L1 caches; a run that records per step
@@ -73,7 +73,7 @@ def _mantissa_shape(value):
     return tuple(np.shape(u.get_mantissa(value)))
 
 
-def _call_at(fn, t):
+def call_at(fn, t):
     """``fn(t)`` as the loop calls it: with ``t`` also in ``brainstate.environ``."""
     with brainstate.environ.context(t=t):
         return fn(t)
@@ -83,7 +83,7 @@ def _depends_on_input(fn, t_ms) -> bool:
     """True when ``fn(t)``'s value depends on ``t`` (data flow through the traced jaxpr; a
     callable that reads the time from ``brainstate.environ`` counts too)."""
     closed = jax.make_jaxpr(lambda tm: jax.tree_util.tree_leaves(
-        u.get_mantissa(_call_at(fn, tm * u.ms))))(t_ms)
+        u.get_mantissa(call_at(fn, tm * u.ms))))(t_ms)
     live = {id(v) for v in closed.jaxpr.invars}  # literals are never in `live`
     for eqn in closed.jaxpr.eqns:
         if any(id(v) in live for v in eqn.invars):
@@ -123,7 +123,7 @@ def _why_not(model, nodes, states, kind, fn, xs, records, neurons, spikes, shots
         if shape and shape[-1] not in (1, n):
             return f"the inputs' last axis has size {shape[-1]}, not 1 or {n}", False
     elif kind == "callable":
-        out = jax.eval_shape(lambda: u.get_mantissa(_call_at(fn, 0.0 * u.ms)))
+        out = jax.eval_shape(lambda: u.get_mantissa(call_at(fn, 0.0 * u.ms)))
         if not hasattr(out, "shape"):
             return "the callable input does not return one array", False
         if out.shape and out.shape[-1] not in (1, n):

@@ -163,7 +163,6 @@ def glif_step(
     dtype = V0.dtype
     U0 = V0 - p.E_L  # NEST integrates U = V - E_L
     nest_ops = dtype == jnp.float64
-    refr = s.refractory_step_count > 0
     tau_m = jnp.asarray(p.C_m) / jnp.asarray(p.g)
     P33, P30 = propagators.membrane_propagators(tau_m, p.C_m, dt)
     fast = alpha_psc(p.tau_syn_fast, _ax(tau_m), _ax(p.C_m), dt)
