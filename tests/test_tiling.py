@@ -77,7 +77,7 @@ def _run_both(make, **kw):
         m = make()
         res = spikax.simulate(m, tile=tile, **kw)
         out.append(_values(res, m))
-        plans = [cfg[-1] for cfg, *_ in sim_mod._CACHE[m]]
+        plans = [cfg[-2] for cfg, *_ in sim_mod._CACHE[m]]
         assert any(isinstance(p, TilePlan) for p in plans) == (tile is not None)
     return out
 

@@ -9,13 +9,15 @@ of all processes and each process holds its own slices.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import brainstate
 import jax
 import numpy as np
 import saiunit as u
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-__all__ = ["shard", "shardings", "restore_shardings"]
+__all__ = ["shard", "shardings", "restore_shardings", "SplitPlan", "plan_split"]
 
 
 def _mesh(devices, axis_name: str) -> Mesh:
@@ -60,14 +62,20 @@ def shard(model: brainstate.nn.Module, devices=None, *, axis_name: str = "neuron
 
     Notes
     -----
-    Every array state whose last axis is divisible by the number of devices on
-    ``axis_name`` is placed with ``PartitionSpec(None, ..., axis_name)``; scalars and
-    other states are replicated. Parameters that are per-neuron arrays stay ordinary
+    Every array state whose neuron axis is divisible by the number of devices on
+    ``axis_name`` is split along it; scalars and other states are replicated. The neuron
+    axis of a spikax neuron's state is the last axis of its population shape, after the
+    batch axis (so the ``(N, 2)`` after-spike currents of ``glif_psc_double_alpha`` are split
+    along ``N``); for other modules it is the last axis. Parameters that are per-neuron arrays stay ordinary
     arrays: XLA slices them per device. Nothing else changes: ``spikax.simulate`` and
     jitted ``brainstate.transform.for_loop`` loops run partitioned, elementwise neuron
     updates need no communication, the states stay sharded between calls
     (:func:`spikax.simulate` re-applies the sharding after resetting them), and records
-    come back split along the neuron axis. The arrays are built with
+    come back split along the neuron axis. When the population is one spikax neuron model
+    of independent neurons (what ``simulate``'s neuron tiles need too),
+    :func:`spikax.simulate` runs the whole time loop of each slice on its own device, with
+    no communication at all (``jax.shard_map``); on the CPU that is how a run uses several
+    cores (see the Notes of :func:`spikax.simulate`). The arrays are built with
     ``jax.make_array_from_callback``, so on several hosts each process only fills its own
     slices (all processes must hold the same values, e.g. a deterministic initialiser).
 
@@ -90,6 +98,7 @@ def shard(model: brainstate.nn.Module, devices=None, *, axis_name: str = "neuron
     states = list(model.states().values())
     if not states:
         raise ValueError("shard: the model has no states; call init_state() first.")
+    axes = _neuron_axes(model)
     sharded = 0
     for state in states:
         value = state.value
@@ -97,18 +106,35 @@ def shard(model: brainstate.nn.Module, devices=None, *, axis_name: str = "neuron
         if not hasattr(mantissa, "shape"):
             continue
         ndim = np.ndim(mantissa)
-        split = ndim >= 1 and np.shape(mantissa)[-1] % n_dev == 0
-        spec = PartitionSpec(*([None] * (ndim - 1) + [axis_name])) if split \
-            else PartitionSpec()
+        axis = axes.get(id(state), ndim - 1)
+        split = 0 <= axis < ndim and np.shape(mantissa)[axis] % n_dev == 0
+        spec = PartitionSpec(*([None] * axis + [axis_name])) if split else PartitionSpec()
         sharded += split
         _place(state, NamedSharding(mesh, spec))
     if not sharded:
-        sizes = sorted({np.shape(u.get_mantissa(s.value))[-1] for s in states
-                        if np.ndim(u.get_mantissa(s.value)) >= 1})
-        raise ValueError(f"shard: no state has a last (neuron) axis divisible by the "
+        sizes = sorted({np.shape(u.get_mantissa(s.value))[axes.get(
+            id(s), np.ndim(u.get_mantissa(s.value)) - 1)] for s in states
+            if np.ndim(u.get_mantissa(s.value)) >= 1})
+        raise ValueError(f"shard: no state has a neuron axis divisible by the "
                          f"{n_dev} devices (neuron axis sizes: {sizes}); use a population "
                          f"size that is a multiple of {n_dev}.")
     return mesh
+
+
+def _neuron_axes(model) -> dict:
+    """``{id(state): axis}`` for the states of the spikax neurons in ``model``: the last axis
+    of the population shape, after the batch axis if there is one."""
+    from ._base import Neuron
+    from ._simulate import _batch_size
+
+    axes = {}
+    for node in model.nodes().values():
+        if isinstance(node, Neuron):
+            lead = 0 if _batch_size(node, {(): node}) is None else 1
+            for state in vars(node).values():
+                if isinstance(state, brainstate.State):
+                    axes[id(state)] = lead + len(node.varshape) - 1
+    return axes
 
 
 def _place(state, sharding) -> None:
@@ -139,3 +165,56 @@ def restore_shardings(saved: dict) -> None:
         m = u.get_mantissa(state.value)
         if np.shape(m) == shape and getattr(m, "sharding", None) != sh:
             _place(state, sh)
+
+
+class SplitPlan(NamedTuple):
+    """A population split over devices, run as one independent loop per device (static and
+    hashable: part of :func:`spikax.simulate`'s compile-cache key)."""
+
+    mesh: Mesh
+    axis_name: str
+    n: int  # neurons in the population
+    n_local: int  # neurons per device
+    axis: int  # the neuron axis of a state (1 with a batch axis, else 0)
+    hoist: bool  # a callable input whose value is per-neuron and constant in time
+
+    def spec(self, ndim: int, at: int) -> PartitionSpec:
+        """The partition of an array of ``ndim`` axes whose neuron axis is ``at``."""
+        return PartitionSpec(*([None] * at + [self.axis_name])) if ndim > at else \
+            PartitionSpec()
+
+
+def plan_split(model, states, batch, why, hoist) -> SplitPlan | None:
+    """The :class:`SplitPlan` of a run, or None when it runs as one partitioned program.
+
+    A population is split when its neurons can run apart (``why`` is None: see
+    ``_tiling.eligibility``) and every per-neuron state lies on the same mesh, split along
+    its neuron axis over one mesh axis whose size divides the population, and along nothing
+    else.
+    """
+    if why is not None:
+        return None
+    n = int(model.varshape[0])
+    axis = 0 if batch is None else 1
+    mesh = name = None
+    for st in states.values():
+        m = u.get_mantissa(st.value)
+        shape = np.shape(m)
+        sh = getattr(m, "sharding", None)
+        if len(shape) <= axis or shape[axis] != n:
+            if sh is not None and not sh.is_fully_replicated:
+                return None
+            continue
+        if not isinstance(sh, NamedSharding) or len(sh.device_set) < 2:
+            return None
+        spec = tuple(sh.spec) + (None,) * (len(shape) - len(sh.spec))
+        if not isinstance(spec[axis], str) or any(
+                p is not None for i, p in enumerate(spec) if i != axis):
+            return None
+        if mesh is None:
+            mesh, name = sh.mesh, spec[axis]
+        elif sh.mesh != mesh or spec[axis] != name:
+            return None
+    if mesh is None or n % mesh.shape[name]:
+        return None
+    return SplitPlan(mesh, name, n, n // mesh.shape[name], axis, hoist)

@@ -38,7 +38,8 @@ import jax.numpy as jnp
 import numpy as np
 import saiunit as u
 
-__all__ = ["TilePlan", "plan_tiles", "tile_view", "slice_neurons", "join_tiles", "call_at"]
+__all__ = ["TilePlan", "plan_tiles", "tile_view", "population_view", "slice_neurons",
+           "join_tiles", "call_at", "eligibility"]
 
 #: Bytes per tile the automatic size aims at: the states, plus ``EXTRA_BYTES`` per neuron for
 #: its input and spike count. Counts only: about two L1 caches; a run that records per step
@@ -91,9 +92,11 @@ def _depends_on_input(fn, t_ms) -> bool:
     return any(id(v) in live for v in closed.jaxpr.outvars)
 
 
-def _why_not(model, nodes, states, kind, fn, xs, records, neurons, spikes, shots,
+def eligibility(model, nodes, states, kind, fn, xs, records, neurons, spikes, shots,
              progress, batch):
-    """The reason ``model`` cannot be tiled (None when it can), and ``hoist``."""
+    """``(why, hoist)``: the reason ``model``'s neurons cannot run apart, in tiles or in
+    per-device slices (None when they can), and whether a callable input is a per-neuron
+    constant to evaluate once."""
     from ._base import Neuron
 
     if not isinstance(model, Neuron):
@@ -147,17 +150,18 @@ def _bytes_per_neuron(states, n) -> int:
 
 
 def plan_tiles(tile, model, nodes, states, kind, fn, xs, records, neurons, spikes, shots,
-               progress, batch):
+               progress, batch, local=None):
     """A :class:`TilePlan`, or None for the untiled loop.
 
     ``tile``: ``'auto'`` (tile when possible and the population is at least two tiles),
     None/False (never), or a number of neurons per tile (a ``ValueError`` saying why when
-    the model cannot be tiled).
+    the model cannot be tiled). ``local``: the number of neurons each device runs when the
+    population is split over devices (the tiles are then tiles of that slice).
     """
     if tile is None or tile is False or (isinstance(tile, str) and not auto_tiles_pay()):
         return None
     try:
-        why, hoist = _why_not(model, nodes, states, kind, fn, xs, records, neurons, spikes,
+        why, hoist = eligibility(model, nodes, states, kind, fn, xs, records, neurons, spikes,
                               shots, progress, batch)
     except Exception as err:  # e.g. a callable input that fails when traced at t = 0
         if isinstance(tile, str):
@@ -167,8 +171,8 @@ def plan_tiles(tile, model, nodes, states, kind, fn, xs, records, neurons, spike
     if isinstance(tile, str):
         if why is not None:
             return None
-        n = int(model.varshape[0])
-        per = (_bytes_per_neuron(states, n) + EXTRA_BYTES) * (batch or 1)
+        per = (_bytes_per_neuron(states, int(model.varshape[0])) + EXTRA_BYTES) * (batch or 1)
+        n = int(model.varshape[0]) if local is None else local
         recording = any(not (name == "spike" and spikes == "counts") for name, _ in records)
         target = TARGET_BYTES_RECORDING if recording else TARGET_BYTES
         size = int(np.clip(target // per, MIN_TILE, MAX_TILE))
@@ -178,7 +182,7 @@ def plan_tiles(tile, model, nodes, states, kind, fn, xs, records, neurons, spike
         if why is not None:
             raise ValueError(f"simulate: `tile={tile}` cannot be used here: {why} (tiles need "
                              f"independent neurons). Use tile='auto' or tile=None.")
-        n = int(model.varshape[0])
+        n = int(model.varshape[0]) if local is None else local
         size = min(int(tile), n)
     n_tiles = _tile_count(n, size)
     size = -(-n // n_tiles)  # balanced tiles: the last overlaps the previous one least
@@ -261,30 +265,37 @@ def _slice_attr(value, lo, size, n):
 
 
 @contextlib.contextmanager
-def tile_view(model, plan: TilePlan, states, initial: dict, lo):
-    """While inside, ``model`` is the sub-population ``[lo, lo + tile)``: its per-neuron
-    parameters and its states (taken from ``initial``) are slices. Everything is put back
-    on exit."""
-    n = plan.n
+def population_view(model, n: int, size: int, lo, states=None, values=None):
+    """While inside, ``model`` is the sub-population ``[lo, lo + size)`` of its ``n`` neurons:
+    its per-neuron parameters are slices, and each state in ``states`` holds ``values[path]``
+    (already the sub-population's). Everything is put back on exit."""
     saved = {}
     for name, value in vars(model).items():
         if isinstance(value, brainstate.State) or name.startswith("__"):
             continue
-        sliced = _slice_attr(value, lo, plan.tile, n)
+        sliced = _slice_attr(value, lo, size, n)
         if sliced is not value:
             saved[name] = value
-    # the population shape is the tile's (models check parameter shapes against it)
+    # the population shape is the sub-population's (models check parameter shapes against it)
     for name in ("_in_size", "_out_size"):
         if tuple(getattr(model, name, ()) or ()) == (n,):
             saved[name] = getattr(model, name)
     try:
         for name, value in saved.items():
-            object.__setattr__(model, name, (plan.tile,) if name in ("_in_size", "_out_size")
-                               else _slice_attr(value, lo, plan.tile, n))
-        for path, st in states.items():
-            if _mantissa_shape(initial[path]):
-                st.value = slice_neurons(initial[path], lo, plan.tile, plan.axis)
+            object.__setattr__(model, name, (size,) if name in ("_in_size", "_out_size")
+                               else _slice_attr(value, lo, size, n))
+        for path, st in (states or {}).items():
+            if path in values:
+                st.value = values[path]
         yield
     finally:
         for name, value in saved.items():
             object.__setattr__(model, name, value)
+
+
+def tile_view(model, plan: TilePlan, states, initial: dict, lo):
+    """:func:`population_view` of the tile ``[lo, lo + plan.tile)``, its states sliced from
+    ``initial``."""
+    values = {path: slice_neurons(initial[path], lo, plan.tile, plan.axis)
+              for path in states if _mantissa_shape(initial[path])}
+    return population_view(model, plan.n, plan.tile, lo, states, values)
