@@ -37,7 +37,11 @@ every system alike). NEST: the build
 and said so.
 
     python benchmarks/bench_glif.py [--sizes 1e3,1e5[,1e6]] [--steps 1000] [--float64]
-                                    [--systems spikax,brainspikes,NEST] [--threads 1,2] [--quick]
+                                    [--systems spikax,brainspikes,NEST] [--threads 1,2]
+                                    [--host-devices 2] [--quick]
+
+``--host-devices D`` adds spikax rows with the population sharded over D CPU host devices
+(one loop per device: how spikax uses several cores; see bench_w1.py).
 
 Prints one JSON record per measurement, then a Markdown table with the ratios.
 """
@@ -62,7 +66,8 @@ import saiunit as u
 import spikax
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_w1 import drive_for, for_loop_runner, simulate_runner  # noqa: E402
+from bench_w1 import (drive_for, for_loop_runner, simulate_runner,  # noqa: E402
+                      use_host_devices)
 
 DT = 0.1  # ms
 AMP = 600.0  # pA
@@ -75,10 +80,13 @@ PEER_MODE = {"counts": "counts", "raster_bool": "raster", "raster": "raster"}
 
 
 # ------------------------------------------------------------------------------- systems
-def make_spikax(n, steps, mode):
-    """Repeated ``spikax.simulate`` calls; the raster mode donates the previous result."""
+def make_spikax(n, steps, mode, devices=1):
+    """Repeated ``spikax.simulate`` calls; the raster mode donates the previous result; the
+    population sharded over ``devices`` devices when more than one."""
     neuron = spikax.glif_psc_double_alpha(n, **FLAGS)
     neuron.init_state()
+    if devices > 1:
+        spikax.shard(neuron, devices=devices)
     spikes = {"counts": "counts", "raster_bool": "bool"}[mode]
     return simulate_runner(neuron, drive_for(AMP * u.pA, n), steps, spikes)
 
@@ -180,8 +188,12 @@ def main(argv=None):
     p.add_argument("--systems", default=",".join(SYSTEMS))
     p.add_argument("--float64", action="store_true",
                    help="spikax and brainspikes in float64 (default float32; NEST is double)")
+    p.add_argument("--host-devices", type=int, default=1,
+                   help="also run spikax sharded over this many CPU host devices (one loop "
+                        "per device, i.e. per core; brainspikes stays on one device)")
     p.add_argument("--quick", action="store_true", help="N = 1e3, 100 steps, 2 repeats")
     args = p.parse_args(argv)
+    use_host_devices(args.host_devices)
     sizes = [1000] if args.quick else [int(float(s)) for s in args.sizes.split(",")]
     steps, repeats = (100, 2) if args.quick else (args.steps, args.repeats)
     nest_repeats = 2 if args.quick else args.nest_repeats
@@ -231,6 +243,9 @@ def main(argv=None):
             if "spikax" in mods and "spikax" in wanted:
                 for mode in MODES["spikax"]:
                     runs["spikax", mode] = make_spikax(n, steps, mode)
+                    if args.host_devices > 1:
+                        runs[f"spikax, {args.host_devices} devices", mode] = make_spikax(
+                            n, steps, mode, args.host_devices)
             if "brainspikes" in mods:
                 for mode in MODES["brainspikes"]:
                     runs["brainspikes", mode] = make_brainspikes(mods["brainspikes"], n, steps,

@@ -15,7 +15,11 @@ each ``block_until_ready``'d; median and range are reported. The firing rate is 
 column (rows are comparable only when the rates agree).
 
     python benchmarks/bench_w1.py [--models LIF,GifRef,...] [--sizes 1e3,1e5,1e6]
-                                  [--steps 1000] [--quick]
+                                  [--steps 1000] [--host-devices 2] [--quick]
+
+``--host-devices D`` adds rows for spikax with the population sharded (``spikax.shard``)
+over D CPU host devices, one loop per device: on the CPU that is how spikax uses several
+cores (jax 0.12 runs every loop on one thread); the peers run as their users run them.
 
 Prints one JSON record per measurement, then a Markdown table with the ratios.
 """
@@ -66,9 +70,12 @@ def drive_for(current, n):
     return current * jnp.linspace(1.0, 1.1, n, dtype=jnp.float32)
 
 
-def systems(model):
-    """name -> the model's class in each installed system (same brainpy.state signature)."""
+def systems(model, devices=1):
+    """name -> the model's class in each installed system (same brainpy.state signature);
+    with ``devices`` > 1 also spikax sharded over that many devices."""
     found = {"spikax": getattr(spikax, model)}
+    if devices > 1:
+        found[f"spikax, {devices} devices"] = found["spikax"]
     try:
         import brainpy
 
@@ -95,11 +102,21 @@ def simulate_runner(neuron, drive, steps, spikes):
     return run
 
 
-def make_simulate(cls, model, n, steps, mode):
-    """spikax: repeated ``spikax.simulate`` calls, each donating the previous result."""
+def use_host_devices(count):
+    """Give this process ``count`` CPU devices (before JAX first runs anything): with
+    ``spikax.shard`` a population then runs one loop per device, i.e. per core."""
+    if count > 1:
+        jax.config.update("jax_num_cpu_devices", count)
+
+
+def make_simulate(cls, model, n, steps, mode, devices=1):
+    """spikax: repeated ``spikax.simulate`` calls, each donating the previous result; the
+    population sharded over ``devices`` devices when more than one."""
     kwargs, current = MODELS[model]
     neuron = cls(n, **kwargs)
     neuron.init_state()
+    if devices > 1:
+        spikax.shard(neuron, devices=devices)
     spikes = {"raster": "float", "raster_bool": "bool", "counts": "counts"}[mode]
     return simulate_runner(neuron, drive_for(current, n), steps, spikes)
 
@@ -152,9 +169,12 @@ def time_calls(run, repeats):
     return first, times, out
 
 
-def measure(cls, model, n, steps, mode, repeats):
-    make = make_simulate if cls.__module__.startswith("spikax") else make_runner
-    first, times, out = time_calls(make(cls, model, n, steps, mode), repeats)
+def measure(cls, model, n, steps, mode, repeats, devices=1):
+    if cls.__module__.startswith("spikax"):
+        run = make_simulate(cls, model, n, steps, mode, devices)
+    else:
+        run = make_runner(cls, model, n, steps, mode)
+    first, times, out = time_calls(run, repeats)
     med = statistics.median(times)
     spikes = float(jnp.sum(out, dtype=jnp.float32))
     return dict(compile_s=max(first - med, 0.0), median_s=med, min_s=min(times),
@@ -168,8 +188,12 @@ def main(argv=None):
     p.add_argument("--sizes", default="1e3,1e5,1e6")
     p.add_argument("--steps", type=int, default=1000)
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--host-devices", type=int, default=1,
+                   help="also run spikax sharded over this many CPU host devices (one loop "
+                        "per device, i.e. per core; the peers stay on one device)")
     p.add_argument("--quick", action="store_true", help="N = 1e3, 100 steps, 2 repeats")
     args = p.parse_args(argv)
+    use_host_devices(args.host_devices)
     sizes = [1000] if args.quick else [int(float(s)) for s in args.sizes.split(",")]
     steps, repeats = (100, 2) if args.quick else (args.steps, args.repeats)
     brainstate.environ.set(precision=32, dt=DT * u.ms)
@@ -177,13 +201,15 @@ def main(argv=None):
               f"jax {jax.__version__} on {jax.devices()[0].platform}"
     rows = []
     for model in args.models.split(","):
-        for name, cls in systems(model).items():
+        for name, cls in systems(model, args.host_devices).items():
+            devices = args.host_devices if name.startswith("spikax,") else 1
             for n in sizes:
                 for mode in MODES:
-                    if mode == "raster_bool" and name != "spikax":
+                    if mode == "raster_bool" and not name.startswith("spikax"):
                         continue
                     r = dict(workload="W1", model=model, system=name, n=n, steps=steps,
-                             mode=mode, **measure(cls, model, n, steps, mode, repeats))
+                             mode=mode, devices=devices,
+                             **measure(cls, model, n, steps, mode, repeats, devices))
                     r["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                     rows.append(r)
                     print(json.dumps(r))

@@ -1,6 +1,10 @@
 """Benchmarks are smoke-run only (tiny sizes): they run and their records are well formed."""
 
 import importlib.util
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +65,23 @@ def test_glif_quick(capsys):
     assert "| N | system | output |" in out
     for peer in ("brainspikes", "NEST"):  # a missing peer is said to be skipped
         assert peer in {r["system"] for r in rows} or f'"skipped": "{peer}"' in out
+
+
+def test_glif_host_devices_quick():
+    """``--host-devices 2`` (a subprocess: the devices are set before JAX first runs) adds
+    spikax rows sharded over two CPU devices, one loop each, with the same dynamics."""
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "bench_glif.py"), "--quick", "--systems", "spikax",
+         "--host-devices", "2"], capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, JAX_PLATFORMS="cpu"))
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = [json.loads(line) for line in out.stdout.splitlines()
+            if line.startswith("{") and '"W2"' in line]
+    assert sorted((r["system"], r["mode"]) for r in rows) == sorted(
+        (system, mode) for system in ("spikax", "spikax, 2 devices")
+        for mode in ("counts", "raster_bool"))
+    assert all(r["rate_hz"] == 200.0 and r["neuron_steps_per_s"] > 0 for r in rows)
+    assert "| 1e+03 | spikax, 2 devices (f32) | counts |" in out.stdout
 
 
 def test_scale_quick(capsys):
