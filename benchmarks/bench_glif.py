@@ -66,8 +66,7 @@ import saiunit as u
 import spikax
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_w1 import (drive_for, for_loop_runner, simulate_runner,  # noqa: E402
-                      use_host_devices)
+from bench_w1 import drive_for, for_loop_runner, simulate_runner, use_host_devices  # noqa: E402
 
 DT = 0.1  # ms
 AMP = 600.0  # pA

@@ -70,10 +70,10 @@ for spec in NEURONS:
 
     # a per-neuron constant callable, spike counts, tiles of 8 inside each 16-neuron slice
     single_c = build(spec)
-    ref_c = spikax.simulate(single_c, lambda t: amp, steps=T, tile=None)
+    ref_c = spikax.simulate(single_c, lambda t, amp=amp: amp, steps=T, tile=None)
     model_c = build(spec)
     spikax.shard(model_c, devices=4)
-    res_c = spikax.simulate(model_c, lambda t: amp, steps=T, tile=8)
+    res_c = spikax.simulate(model_c, lambda t, amp=amp: amp, steps=T, tile=8)
     tiled = splits(model_c)
     plans = [cfg[-2] for cfg, *_ in _simulate._CACHE.get(model_c, {})]
 

@@ -1,10 +1,12 @@
 """Scale-out along the neuron axis with JAX's own sharding machinery.
 
-A population's states are placed on a one-dimensional device mesh, split along their last
-(neuron) axis; every compiled step is then partitioned by XLA's SPMD partitioner, so each
-device updates its own slice and nothing else changes in the user's code. The same call
-works across hosts after ``jax.distributed.initialize()``: the mesh then spans the devices
-of all processes and each process holds its own slices.
+A population's states are placed on a one-dimensional device mesh, split along their
+neuron axis. :func:`spikax.simulate` then runs one time loop per device on its slice of an
+uncoupled population (``jax.shard_map``, planned by :func:`plan_split`); any other model is
+compiled once and partitioned by XLA's SPMD partitioner, so each device updates its own
+slice and nothing else changes in the user's code. The same call works across hosts after
+``jax.distributed.initialize()``: the mesh then spans the devices of all processes and each
+process holds its own slices.
 """
 
 from __future__ import annotations
@@ -65,17 +67,18 @@ def shard(model: brainstate.nn.Module, devices=None, *, axis_name: str = "neuron
     Every array state whose neuron axis is divisible by the number of devices on
     ``axis_name`` is split along it; scalars and other states are replicated. The neuron
     axis of a spikax neuron's state is the last axis of its population shape, after the
-    batch axis (so the ``(N, 2)`` after-spike currents of ``glif_psc_double_alpha`` are split
-    along ``N``); for other modules it is the last axis. Parameters that are per-neuron arrays stay ordinary
-    arrays: XLA slices them per device. Nothing else changes: ``spikax.simulate`` and
-    jitted ``brainstate.transform.for_loop`` loops run partitioned, elementwise neuron
-    updates need no communication, the states stay sharded between calls
-    (:func:`spikax.simulate` re-applies the sharding after resetting them), and records
-    come back split along the neuron axis. When the population is one spikax neuron model
-    of independent neurons (what ``simulate``'s neuron tiles need too),
-    :func:`spikax.simulate` runs the whole time loop of each slice on its own device, with
-    no communication at all (``jax.shard_map``); on the CPU that is how a run uses several
-    cores (see the Notes of :func:`spikax.simulate`). The arrays are built with
+    batch axis (so the ``(N, 2)`` after-spike currents of ``glif_psc_double_alpha`` are
+    split along ``N``); for other modules it is the last axis. Parameters that are
+    per-neuron arrays stay ordinary arrays; each device uses its slice.
+
+    When the population is one spikax neuron model of independent neurons (what
+    ``simulate``'s neuron tiles need too), :func:`spikax.simulate` runs the whole time loop
+    of each slice on its own device with no communication (``jax.shard_map``); on the CPU
+    that is how a run uses several cores (see the Notes of :func:`spikax.simulate`). Other
+    models, and jitted ``brainstate.transform.for_loop`` loops, run as one program that
+    XLA's SPMD partitioner splits step by step. Either way the states stay sharded between
+    calls (:func:`spikax.simulate` re-applies the sharding after resetting them) and
+    records come back split along the neuron axis. The arrays are built with
     ``jax.make_array_from_callback``, so on several hosts each process only fills its own
     slices (all processes must hold the same values, e.g. a deterministic initialiser).
 

@@ -21,8 +21,15 @@ import saiunit as u
 from jax.sharding import PartitionSpec as P
 
 from ._sharding import plan_split, restore_shardings, shardings
-from ._tiling import (call_at, eligibility, join_tiles, plan_tiles, population_view,
-                      slice_neurons, tile_view)
+from ._tiling import (
+    call_at,
+    eligibility,
+    join_tiles,
+    plan_tiles,
+    population_view,
+    slice_neurons,
+    tile_view,
+)
 from ._units import MS, to_internal
 
 __all__ = ["simulate", "SimulationResult"]

@@ -93,7 +93,7 @@ def _depends_on_input(fn, t_ms) -> bool:
 
 
 def eligibility(model, nodes, states, kind, fn, xs, records, neurons, spikes, shots,
-             progress, batch):
+                progress, batch):
     """``(why, hoist)``: the reason ``model``'s neurons cannot run apart, in tiles or in
     per-device slices (None when they can), and whether a callable input is a per-neuron
     constant to evaluate once."""
