@@ -22,6 +22,7 @@ from jax.sharding import PartitionSpec as P
 
 from ._sharding import plan_split, restore_shardings, shardings
 from ._tiling import (
+    _mantissa_shape,
     call_at,
     eligibility,
     join_tiles,
@@ -214,10 +215,6 @@ def _batch_size(model, nodes=None):
             if tuple(s) == tuple(shape):
                 return None
     return None
-
-
-def _shape(value) -> tuple:
-    return tuple(np.shape(u.get_mantissa(value)))
 
 
 def _ms(value, name) -> float:
@@ -461,58 +458,41 @@ def _make_body(model_ref, cfg):
 
         def run_split(xs, bufs):
             """:func:`run_local` on each device's slice of the population (``split``), all
-            at once under ``jax.shard_map``: nothing crosses devices."""
+            at once under ``jax.shard_map``: nothing crosses devices. (Quantities are
+            pytrees: a partition applies to their mantissa.)"""
             sp = split
             initial = {path: st.value for path, st in states.items()}
-            st_units = {path: u.get_unit(v) for path, v in initial.items()}
-            per = {path for path, v in initial.items()
-                   if len(_shape(v)) > sp.axis and _shape(v)[sp.axis] == sp.n}
-            st_specs = {path: sp.spec(len(_shape(v)), sp.axis) if path in per else P()
+            st_specs = {path: sp.spec(len(_mantissa_shape(v)), sp.axis)
+                        if _mantissa_shape(v)[sp.axis:sp.axis + 1] == (sp.n,) else P()
                         for path, v in initial.items()}
 
             def last(a):  # an input's neuron axis is its last one (when not size 1)
-                shape = _shape(a)
-                return sp.spec(len(shape), len(shape) - 1) if shape and shape[-1] == sp.n \
-                    else P()
+                shape = _mantissa_shape(a)
+                return sp.spec(len(shape), len(shape) - 1) if shape[-1:] == (sp.n,) else P()
 
-            x_unit = None if xs is None else u.get_unit(xs)
             const = call_at(fn, (t0_ms + s0 * dt_ms) * u.ms) if sp.hoist else None
-            c_unit = None if const is None else u.get_unit(const)
-            rec_spec = sp.spec(sp.axis + 2, sp.axis + 1)  # (records, batch?, neurons, ...)
-            out_units = {}
 
-            def local(vals, x, c, b):
+            def local(values, x, c, b):
                 lo = jax.lax.axis_index(sp.axis_name) * sp.n_local
-                values = {path: v if st_units[path].is_unitless else
-                          u.Quantity(v, unit=st_units[path]) for path, v in vals.items()}
-                if x is not None and not x_unit.is_unitless:
-                    x = u.Quantity(x, unit=x_unit)
                 with population_view(model, sp.n, sp.n_local, lo, states, values):
-                    fixed[0] = c if c is None or c_unit.is_unitless else \
-                        u.Quantity(c, unit=c_unit)
+                    fixed[0] = c
                     try:
                         rec, counts = run_local(x, b)
                     finally:
                         fixed[0] = None
-                    new = {path: u.get_mantissa(st.value) for path, st in states.items()}
+                    new = {path: st.value for path, st in states.items()}
                     for path, st in states.items():
                         st.value = initial[path]
-                out_units.update({name: u.get_unit(v) for name, v in rec.items()})
-                return {name: u.get_mantissa(v) for name, v in rec.items()}, counts, new
+                return rec, counts, new
 
-            spmd = jax.shard_map(
+            rec_spec = sp.spec(sp.axis + 2, sp.axis + 1)  # (records, batch?, neurons, ...)
+            rec, counts, new = jax.shard_map(
                 local, mesh=sp.mesh, check_vma=False,
                 in_specs=(st_specs, last(xs), last(const), rec_spec),
-                out_specs=(rec_spec, sp.spec(sp.axis + 1, sp.axis), st_specs))
-            rec, counts, new = spmd(
-                {path: u.get_mantissa(v) for path, v in initial.items()},
-                None if xs is None else u.get_mantissa(xs),
-                None if const is None else u.get_mantissa(const), bufs)
+                out_specs=(rec_spec, sp.spec(sp.axis + 1, sp.axis), st_specs),
+            )(initial, xs, const, bufs)
             for path, st in states.items():
-                st.value = new[path] if st_units[path].is_unitless else \
-                    u.Quantity(new[path], unit=st_units[path])
-            rec = {name: v if out_units[name].is_unitless else
-                   u.Quantity(v, unit=out_units[name]) for name, v in rec.items()}
+                st.value = new[path]
             return rec, counts
 
         rec, counts = run_local(xs, bufs) if split is None else run_split(xs, bufs)
