@@ -2,6 +2,8 @@
 chunking, batching, caching, gradients (raw jax.grad and brainstate grad, with and without
 checkpointing) and argument errors."""
 
+import warnings
+
 import brainstate
 import jax
 import jax.numpy as jnp
@@ -173,6 +175,47 @@ def test_compiled_function_is_cached():
     assert sim_mod._TRACE_COUNT == n + 2
     simulate(m, jnp.ones((1000, N)) * 3.0 * u.mA, chunk=300)
     assert sim_mod._TRACE_COUNT == n + 5
+
+
+def test_new_input_function_per_call_warns_once_and_cache_is_bounded():
+    """A callable input created anew for every call (a lambda in a trial loop) compiles
+    every time, as the program bakes in what it captures: warned once per model, at the
+    third function of the same code, and only the newest few programs are kept."""
+    m = _model(NEURONS[0])
+    amps = [3.0 + 0.5 * i for i in range(7)]
+    want = [np.asarray(simulate(m, _drive(NEURONS[0]) * a / 3.0, spikes="counts")["spike"])
+            for a in amps]
+    n = sim_mod._TRACE_COUNT
+    got = []
+    with pytest.warns(UserWarning, match="new input function object") as caught:
+        for a in amps:
+            amp = a * u.mA  # a new closure (over this trial's amplitude) every call
+            got.append(np.asarray(simulate(m, lambda t: jnp.ones(N) * amp, steps=T,
+                                           spikes="counts")["spike"]))
+    assert sum("new input function object" in str(w.message) for w in caught) == 1
+    assert caught[0].filename == __file__  # it points at the simulate call
+    assert sim_mod._TRACE_COUNT == n + len(amps)  # one compilation each, as before
+    same_code = [k for k in sim_mod._CACHE[m] if callable(k[0][sim_mod._FN])]
+    assert len(same_code) == sim_mod._SAME_CODE_KEPT
+    for g, w in zip(got, want, strict=True):  # and the right results
+        np.testing.assert_array_equal(g, w)
+    assert len({float(g.sum()) for g in got}) > 1  # the amplitudes matter
+
+    # the remedy the warning names: one function, the changing value in a State
+    amp = brainstate.State(jnp.asarray(3.0))
+
+    def drive(t):
+        return jnp.ones(N) * amp.value * u.mA
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        first = np.asarray(simulate(m, drive, steps=T, spikes="counts")["spike"])
+        n = sim_mod._TRACE_COUNT
+        amp.value = jnp.asarray(amps[-1])
+        last = np.asarray(simulate(m, drive, steps=T, spikes="counts")["spike"])
+    assert sim_mod._TRACE_COUNT == n  # no new compilation
+    np.testing.assert_array_equal(first, want[0])
+    np.testing.assert_array_equal(last, want[-1])
 
 
 @pytest.mark.parametrize("spikes", ["float", "bool", "counts"])

@@ -9,7 +9,9 @@ differentiability (``jax.grad``, optionally with checkpointed segments of steps)
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
+import warnings
 import weakref
 from collections.abc import Sequence
 
@@ -43,6 +45,11 @@ _TRACE_COUNT = 0
 
 # model -> {static configuration: jitted function}; weak so a dropped model frees its cache.
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: Programs kept per model for one input function's code (new function objects of the same
+#: code, e.g. a ``lambda`` written inside a trial loop, each compile; the oldest are dropped).
+_SAME_CODE_KEPT = 4
+_FN = 5  # the input callable's index in the static configuration
+_WARNED_NEW_FN: weakref.WeakSet = weakref.WeakSet()  # models already warned about that
 
 
 @jax.tree_util.register_pytree_node_class
@@ -510,10 +517,48 @@ def _get_compiled(model, cfg, states):
     per_model = _CACHE.setdefault(model, {})
     fn = per_model.get(key)
     if fn is None:
+        _forget_same_code(model, per_model, key)
         # the record buffers (argument 4) are donated: their memory is reused for the output
         fn = brainstate.transform.jit(_make_body(weakref.ref(model), cfg), donate_argnums=4)
         per_model[key] = fn
     return fn
+
+
+def _outside_spikax() -> int:
+    """``stacklevel`` of the innermost caller outside the spikax package (for warnings)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _forget_same_code(model, per_model, key):
+    """Before compiling for ``key``: the cached programs that differ from it only by being
+    for another function object with the same code as its input callable. A new one per
+    call (``simulate(model, lambda t: I, ...)`` in a loop) compiles every time, since the
+    program bakes in what the function captures. Warn once per model at the third, and
+    keep only the newest few of them (each holds its function and captured arrays)."""
+    cfg = key[0]
+    code = getattr(cfg[_FN], "__code__", None)
+    if code is None:
+        return
+    rest = (cfg[:_FN] + cfg[_FN + 1:], key[1:])
+    same = [k for k in per_model
+            if getattr(k[0][_FN], "__code__", None) is code
+            and (k[0][:_FN] + k[0][_FN + 1:], k[1:]) == rest]
+    if len(same) >= 2 and model not in _WARNED_NEW_FN:
+        _WARNED_NEW_FN.add(model)
+        where = f"{code.co_filename}:{code.co_firstlineno}"
+        warnings.warn(
+            f"simulate: compiling again for a new input function object ({code.co_name} at "
+            f"{where}) that has the same code as {len(same)} earlier ones: a function "
+            f"created anew for every call (e.g. a lambda inside a loop) costs a compilation "
+            f"each time. Define it once outside the loop and pass values that change "
+            f"between calls as array inputs (or read them from a State).",
+            UserWarning, stacklevel=_outside_spikax())
+    for k in same[:max(0, len(same) - _SAME_CODE_KEPT + 1)]:
+        del per_model[k]
 
 
 def _segment(checkpoint, steps, every) -> int:
@@ -580,8 +625,9 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
         (``model.init_state(...)``).
     inputs : array, Quantity, callable or None
         Per-step input with time as the leading axis (``inputs[k]`` is given to step ``k``);
-        or a function of time ``f(t) -> x`` (``t`` a Quantity in ms) called inside the loop;
-        or None (``model.update()`` without arguments). Inputs registered on the model
+        or a function of time ``f(t) -> x`` (``t`` a Quantity in ms) called inside the loop
+        (the compiled program is cached per function object: define it once, not as a new
+        ``lambda`` per call, and let it read changing values from a ``State``); or None (``model.update()`` without arguments). Inputs registered on the model
         before the call keep their meaning: callables act every step, arrays (one-shot
         inputs of ``add_current_input``/``add_delta_input``) in the first step only.
     steps : int, optional
