@@ -37,8 +37,13 @@ every system alike). NEST: the build
 and said so.
 
     python benchmarks/bench_glif.py [--sizes 1e3,1e5[,1e6]] [--steps 1000] [--float64]
-                                    [--systems spikax,brainspikes,NEST] [--threads 1,2]
+                                    [--systems spikax,brainspikes,NEST,floor] [--threads 1,2]
                                     [--host-devices 2] [--quick]
+
+* floor (``benchmarks/floors.py``, float32 only): the same GLIF5 dynamics written by hand
+  for this one case, with every constant folded in, one flat array per state variable,
+  tiles of 512 neurons and counts only; its spike counts equal spikax's. It bounds what
+  an XLA loop can do here, and the ``vs floor`` column reads every row against it.
 
 ``--host-devices D`` adds spikax rows with the population sharded over D CPU host devices
 (one loop per device: how spikax uses several cores; see bench_w1.py).
@@ -66,14 +71,22 @@ import saiunit as u
 import spikax
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_w1 import drive_for, for_loop_runner, simulate_runner, use_host_devices  # noqa: E402
+from bench_w1 import (  # noqa: E402
+    drive_for,
+    for_loop_runner,
+    ratio_text,
+    simulate_runner,
+    use_host_devices,
+)
+from floors import glif5_floor  # noqa: E402
 
 DT = 0.1  # ms
 AMP = 600.0  # pA
 FLAGS = dict(spike_dependent_threshold=True, after_spike_currents=True, adapting_threshold=True)
-SYSTEMS = ("spikax", "brainspikes", "NEST")
+SYSTEMS = ("spikax", "brainspikes", "NEST", "floor")
 #: JAX system -> its outputs (NEST: one row per thread count, output ``recorder``)
-MODES = {"spikax": ("counts", "raster_bool"), "brainspikes": ("counts", "raster")}
+MODES = {"spikax": ("counts", "raster_bool"), "brainspikes": ("counts", "raster"),
+         "floor": ("counts",)}
 #: output -> the brainspikes output it is compared with
 PEER_MODE = {"counts": "counts", "raster_bool": "raster", "raster": "raster"}
 
@@ -170,10 +183,6 @@ def _cpu():
     return platform.processor() or platform.machine()
 
 
-def _ratio(r, ref):
-    return f"{r['neuron_steps_per_s'] / ref['neuron_steps_per_s']:.2f}x" if ref else "-"
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default="1e3,1e5", help="e.g. 1e3,1e5,1e6")
@@ -218,6 +227,11 @@ def main(argv=None):
             mods["NEST"] = nest
         except Exception as e:
             print(json.dumps({"skipped": "NEST", "reason": f"not importable: {e!r}"}))
+    if "floor" in wanted:
+        if precision == 32:
+            mods["floor"] = glif5_floor
+        else:
+            print(json.dumps({"skipped": "floor", "reason": "written for float32 only"}))
     versions = {"spikax": getattr(spikax, "__version__", "?"), "jax": jax.__version__,
                 "brainstate": getattr(brainstate, "__version__", "?")}
     if "brainspikes" in mods:
@@ -245,6 +259,8 @@ def main(argv=None):
                     if args.host_devices > 1:
                         runs[f"spikax, {args.host_devices} devices", mode] = make_spikax(
                             n, steps, mode, args.host_devices)
+            if "floor" in mods:
+                runs["floor", "counts"] = glif5_floor(np.asarray(drive_for(AMP, n)), steps, DT)
             if "brainspikes" in mods:
                 for mode in MODES["brainspikes"]:
                     runs["brainspikes", mode] = make_brainspikes(mods["brainspikes"], n, steps,
@@ -269,19 +285,21 @@ def main(argv=None):
           f"JAX systems float{precision}, NEST double (min_delay = h, synchronous spikes); "
           f"{machine}; "
           f"{vers}" + (f"; skipped: {', '.join(skipped)}" if skipped else "") + "\n")
-    print("| N | system | output | neuron-steps/s | vs NEST | vs brainspikes | rate (Hz) | "
-          "compile/build (s) |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| N | system | output | neuron-steps/s | vs NEST | vs brainspikes | vs floor | "
+          "rate (Hz) | compile/build (s) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         nest_ref = max((b for b in rows if b["system"] == "NEST" and b["n"] == r["n"]),
                        key=lambda b: b["neuron_steps_per_s"], default=None)  # NEST's best
         bs_ref = next((b for b in rows if b["system"] == "brainspikes" and b["n"] == r["n"]
                        and b["mode"] == PEER_MODE.get(r["mode"])), None)
+        floor = next((b for b in rows if b["system"] == "floor" and b["n"] == r["n"]), None)
         prec = f"double, {r['threads']} thr" if r["system"] == "NEST" else f"f{r['precision']}"
         flag = "" if r["rate_ok"] else " (rate differs > 1 %)"
         print(f"| {r['n']:.0e} | {r['system']} ({prec}) | {r['mode']} | "
-              f"{r['neuron_steps_per_s']:.3g} | {_ratio(r, nest_ref)} | {_ratio(r, bs_ref)} | "
-              f"{r['rate_hz']:.2f}{flag} | {r['compile_s']:.2f} |")
+              f"{r['neuron_steps_per_s']:.3g} | {ratio_text(r, nest_ref)} | "
+              f"{ratio_text(r, bs_ref)} | {ratio_text(r, floor)} | {r['rate_hz']:.2f}{flag} | "
+              f"{r['compile_s']:.2f} |")
     return rows
 
 

@@ -17,6 +17,10 @@ column (rows are comparable only when the rates agree).
     python benchmarks/bench_w1.py [--models LIF,GifRef,...] [--sizes 1e3,1e5,1e6]
                                   [--steps 1000] [--host-devices 2] [--quick]
 
+Models with a hand-written floor (``FLOORS``, ``floors.py``: AdExIFRef) add a ``floor`` row
+(counts): the same step with nothing but its arithmetic, tiled; the ``vs floor`` column
+reads every row of that model against it.
+
 ``--host-devices D`` adds rows for spikax with the population sharded (``spikax.shard``)
 over D CPU host devices, one loop per device: on the CPU that is how spikax uses several
 cores (jax 0.12 runs every loop on one thread); the peers run as their users run them.
@@ -32,6 +36,7 @@ import os
 import platform
 import resource
 import statistics
+import sys
 import time
 
 import brainstate
@@ -40,6 +45,9 @@ import jax.numpy as jnp
 import saiunit as u
 
 import spikax
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from floors import adex_floor  # noqa: E402
 
 DT = 0.1
 
@@ -58,6 +66,16 @@ MODELS = {
                               600.0 * u.pA),
 }
 MODES = ("raster", "raster_bool", "counts")
+
+
+def _adex_floor_runner(n, steps):
+    kwargs, current = MODELS["AdExIFRef"]
+    params = spikax.AdExIFRef(1, **kwargs)._params()  # the model's own (scalar) parameters
+    return adex_floor(params, drive_for(current.to_decimal(u.pA), n), steps, DT)
+
+
+#: model -> its hand-written floor (``floors.py``): ``runner(n, steps)``, counts only
+FLOORS = {"AdExIFRef": _adex_floor_runner}
 
 
 def drive_for(current, n):
@@ -170,7 +188,9 @@ def time_calls(run, repeats):
 
 
 def measure(cls, model, n, steps, mode, repeats, devices=1):
-    if cls.__module__.startswith("spikax"):
+    if cls is None:  # the model's floor
+        run = FLOORS[model](n, steps)
+    elif cls.__module__.startswith("spikax"):
         run = make_simulate(cls, model, n, steps, mode, devices)
     else:
         run = make_runner(cls, model, n, steps, mode)
@@ -180,6 +200,11 @@ def measure(cls, model, n, steps, mode, repeats, devices=1):
     return dict(compile_s=max(first - med, 0.0), median_s=med, min_s=min(times),
                 max_s=max(times), neuron_steps_per_s=n * steps / med,
                 rate_hz=spikes / (n * steps * DT * 1e-3))
+
+
+def ratio_text(r, ref):
+    """``r``'s throughput over ``ref``'s as ``'1.23x'`` (``'-'`` without ``ref``)."""
+    return f"{r['neuron_steps_per_s'] / ref['neuron_steps_per_s']:.2f}x" if ref else "-"
 
 
 def main(argv=None):
@@ -201,11 +226,15 @@ def main(argv=None):
               f"jax {jax.__version__} on {jax.devices()[0].platform}"
     rows = []
     for model in args.models.split(","):
-        for name, cls in systems(model, args.host_devices).items():
+        found = systems(model, args.host_devices)
+        if model in FLOORS:
+            found["floor"] = None
+        for name, cls in found.items():
             devices = args.host_devices if name.startswith("spikax,") else 1
             for n in sizes:
                 for mode in MODES:
-                    if mode == "raster_bool" and not name.startswith("spikax"):
+                    if mode == "raster_bool" and not name.startswith("spikax") or \
+                            name == "floor" and mode != "counts":
                         continue
                     r = dict(workload="W1", model=model, system=name, n=n, steps=steps,
                              mode=mode, devices=devices,
@@ -215,16 +244,18 @@ def main(argv=None):
                     print(json.dumps(r))
     print(f"\nW1, float32, dt = {DT} ms, T = {steps}; {machine}\n")
     print("| model | N | output | system | neuron-steps/s | vs brainpy.state (raster for "
-          "raster_bool) | rate (Hz) | compile (s) |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+          "raster_bool) | vs floor | rate (Hz) | compile (s) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         peer_mode = "raster" if r["mode"] == "raster_bool" else r["mode"]
         ref = next((b for b in rows if b["system"] == "brainpy.state" and b["n"] == r["n"]
                     and b["mode"] == peer_mode and b["model"] == r["model"]), None)
-        ratio = f"{r['neuron_steps_per_s'] / ref['neuron_steps_per_s']:.2f}x" if ref else "-"
+        floor = next((b for b in rows if b["system"] == "floor" and b["n"] == r["n"]
+                      and b["model"] == r["model"]), None)
+
         print(f"| {r['model']} | {r['n']:.0e} | {r['mode']} | {r['system']} | "
-              f"{r['neuron_steps_per_s']:.3g} | {ratio} | {r['rate_hz']:.1f} | "
-              f"{r['compile_s']:.2f} |")
+              f"{r['neuron_steps_per_s']:.3g} | {ratio_text(r, ref)} | {ratio_text(r, floor)} | "
+              f"{r['rate_hz']:.1f} | {r['compile_s']:.2f} |")
     return rows
 
 

@@ -44,7 +44,33 @@ def test_w1_quick(capsys):
     expected = round(total / (1000 * 100 * 0.1e-3), 1)
     assert [r["rate_hz"] for r in lif] == [expected] * len(bench.MODES)  # every output
     assert all(r["rate_hz"] > 0 for r in ours)
+    # AdExIFRef's hand-written floor: counts only, the same firing rate as spikax's
+    (floor,) = [r for r in rows if r["system"] == "floor"]
+    adex = [r for r in ours if r["model"] == "AdExIFRef"]
+    assert (floor["model"], floor["mode"]) == ("AdExIFRef", "counts")
+    assert floor["rate_hz"] == adex[0]["rate_hz"] > 0
     assert "| model | N | output | system |" in capsys.readouterr().out
+
+
+def test_adex_floor_is_the_same_model():
+    """AdExIFRef's hand-written floor: per-neuron spike counts equal spikax's over 1000
+    steps of the W1 protocol."""
+    import brainstate
+    import saiunit as u
+
+    import spikax
+
+    bench = _load("bench_w1")
+    kwargs, current = bench.MODELS["AdExIFRef"]
+    n, steps = 1000, 1000
+    with brainstate.environ.context(precision=32, dt=0.1 * u.ms):
+        neuron = spikax.AdExIFRef(n, **kwargs)
+        neuron.init_state()
+        drive = bench.drive_for(current, n)
+        ours = spikax.simulate(neuron, lambda t: drive, steps=steps, spikes="counts")
+        floor = bench.FLOORS["AdExIFRef"](n, steps)()
+    assert float(np.sum(floor)) > 10 * n
+    np.testing.assert_array_equal(np.asarray(floor), np.asarray(ours["spike"]))
 
 
 def test_glif_quick(capsys):
@@ -59,12 +85,47 @@ def test_glif_quick(capsys):
         assert r["neuron_steps_per_s"] > 0 and r["min_s"] <= r["median_s"] <= r["max_s"]
     # GLIF5 under 600 pA: two spikes per neuron in the 100 quick steps, in every output
     assert [r["rate_hz"] for r in ours] == [200.0, 200.0]
-    # the peers (brainspikes, NEST) where installed: same dynamics, same firing rate
+    # the peers (brainspikes, NEST) where installed and the hand-written floor: same
+    # dynamics, same firing rate
+    assert [r["mode"] for r in rows if r["system"] == "floor"] == ["counts"]
     assert all(r["rate_ok"] and r["rate_hz"] == 200.0 for r in rows)
     out = capsys.readouterr().out
-    assert "| N | system | output |" in out
+    assert "| N | system | output |" in out and "| vs floor |" in out
     for peer in ("brainspikes", "NEST"):  # a missing peer is said to be skipped
         assert peer in {r["system"] for r in rows} or f'"skipped": "{peer}"' in out
+
+
+def test_glif_floor_is_the_same_model():
+    """The hand-written GLIF5 floor runs spikax's dynamics: its constants are NEST's
+    closed forms and its per-neuron spike counts equal spikax's over 1000 steps."""
+    import brainstate
+    import saiunit as u
+
+    import spikax
+
+    sys.path.insert(0, str(BENCH))
+    try:
+        floors = _load("floors")
+        glif = _load("bench_glif")
+    finally:
+        sys.path.remove(str(BENCH))
+    c = floors.glif5_constants(0.1)
+    g, C_m, h = 9.43, 58.72, 0.1  # NEST's defaults (nS, pF, ms)
+    np.testing.assert_allclose(c["P33"], np.exp(-h * g / C_m), rtol=1e-15)
+    np.testing.assert_allclose(c["P30"], (1 - np.exp(-h * g / C_m)) / g, rtol=1e-14)
+    np.testing.assert_allclose(c["decay1"], np.exp(-0.1 * h), rtol=1e-15)
+    np.testing.assert_allclose(c["mean1"], (1 - np.exp(-0.1 * h)) / (0.1 * h), rtol=1e-13)
+    np.testing.assert_allclose(c["P11f"], np.exp(-h / 2.0), rtol=1e-15)
+    assert c["n_ref"] == 38  # t_ref 3.75 ms in steps of 0.1 ms, rounded up
+    n, steps = 1000, 1000
+    with brainstate.environ.context(precision=32, dt=0.1 * u.ms):
+        neuron = spikax.glif_psc_double_alpha(n, **glif.FLAGS)
+        neuron.init_state()
+        drive = glif.drive_for(glif.AMP * u.pA, n)
+        ours = spikax.simulate(neuron, lambda t: drive, steps=steps, spikes="counts")
+        floor = floors.glif5_floor(np.asarray(glif.drive_for(glif.AMP, n)), steps)()
+    assert float(np.sum(floor)) > 10 * n  # ~115 Hz
+    np.testing.assert_array_equal(np.asarray(floor), np.asarray(ours["spike"]))
 
 
 def test_glif_host_devices_quick():

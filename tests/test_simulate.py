@@ -190,7 +190,7 @@ def test_new_input_function_per_call_warns_once_and_cache_is_bounded():
     with pytest.warns(UserWarning, match="new input function object") as caught:
         for a in amps:
             amp = a * u.mA  # a new closure (over this trial's amplitude) every call
-            got.append(np.asarray(simulate(m, lambda t: jnp.ones(N) * amp, steps=T,
+            got.append(np.asarray(simulate(m, lambda t: jnp.ones(N) * amp, steps=T,  # noqa: B023
                                            spikes="counts")["spike"]))
     assert sum("new input function object" in str(w.message) for w in caught) == 1
     assert caught[0].filename == __file__  # it points at the simulate call

@@ -627,8 +627,9 @@ def simulate(model, inputs=None, *, steps: int | None = None, duration=None, dt=
         Per-step input with time as the leading axis (``inputs[k]`` is given to step ``k``);
         or a function of time ``f(t) -> x`` (``t`` a Quantity in ms) called inside the loop
         (the compiled program is cached per function object: define it once, not as a new
-        ``lambda`` per call, and let it read changing values from a ``State``); or None (``model.update()`` without arguments). Inputs registered on the model
-        before the call keep their meaning: callables act every step, arrays (one-shot
+        ``lambda`` per call, and let it read changing values from a ``State``); or None
+        (``model.update()`` without arguments). Inputs registered on the model before the
+        call keep their meaning: callables act every step, arrays (one-shot
         inputs of ``add_current_input``/``add_delta_input``) in the first step only.
     steps : int, optional
         Number of steps. Taken from ``len(inputs)`` for array inputs; needed (or
